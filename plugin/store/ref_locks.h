@@ -1,0 +1,34 @@
+// Exclusive ownership of ingest refs within the process: one writer per ref.
+#ifndef HPC_PLUGIN_STORE_REF_LOCKS_H_
+#define HPC_PLUGIN_STORE_REF_LOCKS_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace hpc::store {
+
+class RefLocks {
+ public:
+  // Takes the lock on `ref`; Unavailable, saying since when it is held, if
+  // another writer has it.
+  absl::Status TryLock(absl::string_view ref);
+  // Takes the lock, retrying with growing pauses for up to about a second,
+  // so a client that reconnects right after a dropped stream gets its ref
+  // back; then Unavailable.
+  absl::Status Lock(absl::string_view ref);
+  void Unlock(absl::string_view ref);
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> held_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace hpc::store
+
+#endif  // HPC_PLUGIN_STORE_REF_LOCKS_H_
