@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "importer/log/quote.h"
 
 namespace hpc::log {
 
@@ -49,7 +50,7 @@ void Write(Level level, absl::string_view message) {
   std::string line = absl::StrCat(
       "time=\"",
       absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()),
-      "\" level=", LevelName(level), " msg=", absl::StrFormat("%q", message),
+      "\" level=", LevelName(level), " msg=", Quote(message, 4096),
       "\n");
   // One write(2) per line keeps lines whole across threads.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

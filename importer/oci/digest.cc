@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "importer/log/quote.h"
 
 namespace hpc::oci {
 
@@ -12,10 +13,7 @@ constexpr size_t kSha256HexLength = 64;
 constexpr size_t kQuotedInputLimit = 80;
 
 std::string Quote(absl::string_view text) {
-  if (text.size() > kQuotedInputLimit) {
-    return absl::StrFormat("%q…", text.substr(0, kQuotedInputLimit));
-  }
-  return absl::StrFormat("%q", text);
+  return log::Quote(text, kQuotedInputLimit);
 }
 }  // namespace
 

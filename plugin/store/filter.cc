@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "importer/log/quote.h"
 
 namespace hpc::store {
 
@@ -75,7 +76,7 @@ class Filter::Parser {
 
   absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(
-        absl::StrFormat("filter %q: parse error at position %d: %s", in_,
+        absl::StrFormat("filter %s: parse error at position %d: %s", log::Quote(in_),
                         pos_, what));
   }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "importer/log/quote.h"
 
 namespace hpc::store {
 
@@ -25,9 +26,9 @@ absl::Status ValidateLabels(const Labels& labels) {
     }
     if (key.size() + value.size() > kMaxLabelSize) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "label %q: key and value are %d bytes together; at most %d are "
+          "label %s: key and value are %d bytes together; at most %d are "
           "accepted",
-          key.substr(0, 64), key.size() + value.size(), kMaxLabelSize));
+          log::Quote(key, 64), key.size() + value.size(), kMaxLabelSize));
     }
   }
   return absl::OkStatus();
