@@ -1,0 +1,115 @@
+// hpc-content-plugin: containerd's content store as a proxy plugin.
+//
+// Parses flags, opens the store, serves it, and stops cleanly on SIGTERM or
+// SIGINT. Everything else lives in plugin/store and plugin/server.
+#include <signal.h>
+#include <string.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "importer/cli/flags.h"
+#include "importer/log/log.h"
+#include "plugin/server/server.h"
+#include "plugin/store/store.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    R"(hpc-content-plugin serves containerd's content store API
+(containerd.services.content.v1.Content) from a directory on local disk.
+
+Usage: hpc-content-plugin [flags]
+
+containerd uses it as its only content store with, in its config.toml:
+
+  version = 2
+  disabled_plugins = ["io.containerd.content.v1.content"]
+  [proxy_plugins.hpc]
+    type = "content"
+    address = "/run/hpc-content/content.sock"
+
+Start the plugin before containerd. On SIGTERM or SIGINT it lets running
+calls finish (up to 10s), removes its socket and exits 0.
+)";
+
+constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
+
+struct Options {
+  std::string root = "/var/lib/hpc-content";
+  std::string address = "/run/hpc-content/content.sock";
+  std::string log_level = "info";
+  bool version = false;
+};
+
+int Serve(const Options& options) {
+  // Signals are taken by sigwait below, so block them before any thread
+  // starts: gRPC's threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = hpc::store::Store::Open(options.root);
+  if (!store.ok()) {
+    hpc::log::Error("%s", store.status().message());
+    return 1;
+  }
+  auto server = hpc::server::Server::Start(**store, options.address);
+  if (!server.ok()) {
+    hpc::log::Error("%s", server.status().message());
+    return 1;
+  }
+  hpc::log::Info("serving content store %s on %s", options.root, options.address);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  hpc::log::Info("received %s, shutting down", strsignal(signal_number));
+  (*server)->Shutdown(kShutdownGrace);
+  hpc::log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  hpc::cli::FlagSet flags("hpc-content-plugin", kUsage);
+  flags.String("root", &options.root,
+               "content store directory; an existing containerd content root "
+               "is served as it is",
+               "DIR");
+  flags.String("address", &options.address, "unix socket to serve on", "SOCKET");
+  flags.String("log-level", &options.log_level, "debug, info, warn or error", "LEVEL");
+  flags.Bool("version", &options.version, "print the version and exit");
+
+  auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
+  if (!args.ok()) {
+    std::cerr << args.status().message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << "hpc-content-plugin " << HPC_VERSION << "\n";
+    return 0;
+  }
+  if (!args->empty()) {
+    std::cerr << "hpc-content-plugin: unexpected argument \"" << (*args)[0]
+              << "\"; see hpc-content-plugin --help\n";
+    return 2;
+  }
+  auto level = hpc::log::ParseLevel(options.log_level);
+  if (!level.ok()) {
+    std::cerr << "hpc-content-plugin: --log-level: " << level.status().message() << "\n";
+    return 2;
+  }
+  hpc::log::SetLevel(*level);
+  return Serve(options);
+}

@@ -1,0 +1,49 @@
+// The plugin's gRPC server: the Content service and the standard health
+// service on a unix socket (mode 0660), stopped gracefully on request.
+#ifndef HPC_PLUGIN_SERVER_SERVER_H_
+#define HPC_PLUGIN_SERVER_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "plugin/server/content_service.h"
+#include "plugin/store/store.h"
+
+namespace hpc::server {
+
+class Server {
+ public:
+  // Serves `store` (which must outlive the server) on the unix socket at
+  // `socket_path`, replacing a stale socket there.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      store::Store& store, const std::string& socket_path);
+
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Stops accepting calls, lets running ones finish for up to `grace`, then
+  // cancels the rest and removes the socket.
+  void Shutdown(absl::Duration grace);
+  // Blocks until the server has shut down.
+  void Wait();
+
+  const std::string& socket_path() const { return socket_path_; }
+
+ private:
+  Server(std::string socket_path, std::unique_ptr<ContentService> service)
+      : socket_path_(std::move(socket_path)), service_(std::move(service)) {}
+
+  std::string socket_path_;
+  std::unique_ptr<ContentService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  bool shut_down_ = false;
+};
+
+}  // namespace hpc::server
+
+#endif  // HPC_PLUGIN_SERVER_SERVER_H_
