@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
-  zstd gzip tar jq procps util-linux time
+  libre2-dev zstd gzip tar jq procps util-linux time
 )
 
 missing=()

@@ -73,7 +73,7 @@ int Subprocess::Stop(int signal, int timeout_ms) {
   return -1;
 }
 
-RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_data) {
+RunResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data) {
   int in_pipe[2], out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -127,6 +127,17 @@ bool WaitForSocket(const std::string& path, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+bool LoopbackPortAccepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
 }
 
 int FreeLoopbackPort() {

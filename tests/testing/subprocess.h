@@ -38,13 +38,15 @@ struct RunResult {
 };
 
 // Runs a program to completion, capturing its output.
-RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_data = "");
+RunResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "");
 
 // Waits until `path` exists (and, for sockets, accepts connections).
 bool WaitForSocket(const std::string& path, int timeout_ms);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreeLoopbackPort();
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool LoopbackPortAccepts(int port);
 
 }  // namespace hpc::testing
 

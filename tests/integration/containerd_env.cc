@@ -1,0 +1,199 @@
+#include "tests/integration/containerd_env.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+namespace hpc::testing {
+
+namespace {
+
+bool OnPath(const std::string& tool) {
+  return RunCommand({"sh", "-c", "command -v " + tool}).exit_code == 0;
+}
+
+std::string Tail(const std::string& path, size_t bytes = 4000) {
+  std::string data;
+  try {
+    data = ReadFileOrDie(path);
+  } catch (...) {
+    return "(no log)";
+  }
+  return data.size() > bytes ? data.substr(data.size() - bytes) : data;
+}
+
+int ExitCode(int status) {
+  if (status < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+std::string MissingPrerequisites() {
+  if (geteuid() != 0) return "integration tests need root (containerd mounts snapshots)";
+  for (const char* tool : {"containerd", "ctr", "skopeo", "umoci", "docker-registry"}) {
+    if (!OnPath(tool)) return std::string(tool) + " is not installed; run hack/deps.sh";
+  }
+  if (access(HPC_BIN_DIR "/hpc-content-plugin", X_OK) != 0) {
+    return "hpc-content-plugin is not built in " HPC_BIN_DIR;
+  }
+  return "";
+}
+
+ContainerdEnv::ContainerdEnv(ContentStore store) : store_(store) { WriteConfig(); }
+
+ContainerdEnv::~ContainerdEnv() {
+  if (containerd_) containerd_->Stop(SIGKILL);
+  if (plugin_) plugin_->Stop(SIGKILL);
+  // Snapshots may still be mounted by an interrupted test.
+  RunCommand({"sh", "-c", "grep -o ' " + dir_.path() +
+                       "[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l"});
+}
+
+void ContainerdEnv::WriteConfig() {
+  std::string config = "version = 2\n";
+  config += "root = \"" + dir_.Join("root") + "\"\n";
+  config += "state = \"" + dir_.Join("state") + "\"\n";
+  config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"";
+  if (store_ == ContentStore::kPlugin) config += ", \"io.containerd.content.v1.content\"";
+  config += "]\n";
+  config += "[grpc]\n  address = \"" + address() + "\"\n";
+  config += "[ttrpc]\n  address = \"" + address() + ".ttrpc\"\n";
+  if (store_ == ContentStore::kPlugin) {
+    config += "[proxy_plugins.hpc]\n  type = \"content\"\n  address = \"" +
+              plugin_socket() + "\"\n";
+  }
+  WriteFileOrDie(dir_.Join("config.toml"), config);
+}
+
+bool ContainerdEnv::StartPlugin() {
+  if (store_ != ContentStore::kPlugin) return true;
+  plugin_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{HPC_BIN_DIR "/hpc-content-plugin", "--root", plugin_root(),
+                               "--address", plugin_socket(), "--log-level", "debug"},
+      dir_.Join("plugin.log"));
+  return WaitForSocket(plugin_socket(), 10000);
+}
+
+int ContainerdEnv::StopPlugin(int signal) {
+  if (!plugin_) return 0;
+  int status = plugin_->Stop(signal);
+  plugin_.reset();
+  return ExitCode(status);
+}
+
+bool ContainerdEnv::StartContainerd() {
+  containerd_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{"containerd", "--config", dir_.Join("config.toml")},
+      dir_.Join("containerd.log"));
+  if (!WaitForSocket(address(), 20000)) return false;
+  // The socket accepts before the services are registered.
+  for (int i = 0; i < 200; ++i) {
+    if (Ctr({"version"}).exit_code == 0) {
+      // containerd collects garbage once, 100ms after start; after that only
+      // when many changes pile up. Let that first pass go by, so content a
+      // test writes without an image record is not collected under it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int ContainerdEnv::StopContainerd(int signal) {
+  if (!containerd_) return 0;
+  int status = containerd_->Stop(signal, 20000);
+  containerd_.reset();
+  return ExitCode(status);
+}
+
+bool ContainerdEnv::Start() { return StartPlugin() && StartContainerd(); }
+
+bool ContainerdEnv::Stop() {
+  int c = StopContainerd(SIGTERM);
+  int p = StopPlugin(SIGTERM);
+  return c == 0 && p == 0;
+}
+
+RunResult ContainerdEnv::Ctr(const std::vector<std::string>& args, const std::string& ns,
+                             const std::string& stdin_data) {
+  std::vector<std::string> argv = {"ctr", "--address", address(), "--namespace", ns};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, stdin_data);
+}
+
+std::string ContainerdEnv::blobs_dir() const {
+  if (store_ == ContentStore::kPlugin) return plugin_root() + "/blobs/sha256";
+  return dir_.Join("root/io.containerd.content.v1.content/blobs/sha256");
+}
+
+std::string ContainerdEnv::failure_logs() const {
+  std::string out = "--- containerd.log ---\n" + Tail(dir_.Join("containerd.log"));
+  if (store_ == ContentStore::kPlugin) {
+    out += "\n--- plugin.log ---\n" + Tail(dir_.Join("plugin.log"));
+  }
+  return out;
+}
+
+Registry::Registry() {
+  host_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  WriteFileOrDie(dir_.Join("config.yml"),
+                 "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                 "    rootdirectory: " + dir_.Join("data") +
+                     "\n  delete:\n    enabled: true\nhttp:\n  addr: " + host_ + "\n");
+  process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{"docker-registry", "serve", dir_.Join("config.yml")},
+      dir_.Join("registry.log"));
+  int port = std::stoi(host_.substr(host_.find(':') + 1));
+  for (int i = 0; i < 200 && !ok_; ++i) {
+    ok_ = LoopbackPortAccepts(port);
+    if (!ok_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Registry::~Registry() {
+  if (process_) process_->Stop(SIGTERM);
+}
+
+bool MakeOciImage(const std::string& layout, const std::string& tag,
+                  const std::map<std::string, std::string>& files, const std::string& os,
+                  const std::string& architecture) {
+  const std::string image = layout + ":" + tag;
+  const std::string bundle = layout + ".bundle";
+  if (!std::filesystem::exists(layout + "/oci-layout")) {
+    if (RunCommand({"umoci", "init", "--layout", layout}).exit_code != 0) return false;
+  }
+  if (RunCommand({"umoci", "new", "--image", image}).exit_code != 0) return false;
+  if (RunCommand({"umoci", "unpack", "--rootless", "--image", image, bundle}).exit_code != 0) {
+    return false;
+  }
+  for (const auto& [path, content] : files) {
+    std::filesystem::path p = bundle + "/rootfs/" + path;
+    std::filesystem::create_directories(p.parent_path());
+    WriteFileOrDie(p, content);
+  }
+  bool ok = RunCommand({"umoci", "repack", "--image", image, bundle}).exit_code == 0 &&
+            RunCommand({"umoci", "config", "--image", image, "--os", os, "--architecture",
+                 architecture})
+                    .exit_code == 0;
+  std::filesystem::remove_all(bundle);
+  return ok;
+}
+
+std::vector<std::string> ListBlobs(const std::string& blobs_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(blobs_dir, ec)) {
+    out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace hpc::testing

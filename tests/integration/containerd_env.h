@@ -1,0 +1,90 @@
+// A private containerd for integration tests: its own root, state and
+// sockets in a temporary directory, using either its built-in content store
+// or hpc-content-plugin as a proxy plugin, plus the real tools around it
+// (ctr, skopeo, umoci, docker-registry).
+#ifndef HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
+#define HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hpc::testing {
+
+// Which content store containerd uses.
+enum class ContentStore { kBuiltin, kPlugin };
+
+// The reason the tests cannot run here, or "" when they can: root, the real
+// tools and the built plugin are needed.
+std::string MissingPrerequisites();
+
+class ContainerdEnv {
+ public:
+  explicit ContainerdEnv(ContentStore store);
+  ~ContainerdEnv();
+
+  // Starts the plugin (when used) and then containerd; false on failure,
+  // with the logs in failure_logs().
+  bool Start();
+  // Stops containerd, then the plugin, both with SIGTERM; returns whether
+  // both exited 0.
+  bool Stop();
+  bool StartPlugin();
+  int StopPlugin(int signal);
+  bool StartContainerd();
+  int StopContainerd(int signal);
+
+  // Runs ctr against this containerd in `namespace`.
+  RunResult Ctr(const std::vector<std::string>& args,
+                const std::string& ns = "default", const std::string& stdin_data = "");
+
+  const std::string& dir() const { return dir_.path(); }
+  std::string address() const { return dir_.Join("containerd.sock"); }
+  std::string plugin_socket() const { return dir_.Join("content.sock"); }
+  std::string plugin_root() const { return dir_.Join("content"); }
+  // Where blobs of the content store in use live.
+  std::string blobs_dir() const;
+  std::string failure_logs() const;
+
+ private:
+  void WriteConfig();
+
+  ContentStore store_;
+  TempDir dir_;
+  std::unique_ptr<Subprocess> plugin_;
+  std::unique_ptr<Subprocess> containerd_;
+};
+
+// A docker-registry on a free loopback port, storing into a temp dir.
+class Registry {
+ public:
+  Registry();
+  ~Registry();
+  bool ok() const { return ok_; }
+  // host:port
+  std::string host() const { return host_; }
+
+ private:
+  TempDir dir_;
+  std::string host_;
+  std::unique_ptr<Subprocess> process_;
+  bool ok_ = false;
+};
+
+// Builds an OCI image layout at `layout` tagged `tag` with one layer holding
+// `files` (path -> content), config os/architecture as given, using umoci.
+bool MakeOciImage(const std::string& layout, const std::string& tag,
+                  const std::map<std::string, std::string>& files,
+                  const std::string& os = "windows",
+                  const std::string& architecture = "amd64");
+
+// The sha256 hex names of the files in a blobs/sha256 directory.
+std::vector<std::string> ListBlobs(const std::string& blobs_dir);
+
+}  // namespace hpc::testing
+
+#endif  // HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
