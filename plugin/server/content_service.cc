@@ -8,14 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "importer/log/log.h"
+#include "plugin/server/blob_read.h"
 #include "plugin/server/grpc_status.h"
 
 namespace hpc::server {
 
 namespace {
 
-// Reads are streamed in chunks of this size, as containerd's server does.
-constexpr int64_t kReadChunk = 1 << 20;
 // List sends blobs in batches of this many.
 constexpr size_t kListBatch = 100;
 
@@ -102,44 +101,9 @@ grpc::Status ContentService::Delete(grpc::ServerContext*,
   return ToGrpcStatus(store_.Delete(request->digest()));
 }
 
-grpc::Status ContentService::Read(
-    grpc::ServerContext* context, const contentapi::ReadContentRequest* request,
-    grpc::ServerWriter<contentapi::ReadContentResponse>* writer) {
-  auto reader = store_.ReaderAt(request->digest());
-  if (!reader.ok()) return ToGrpcStatus(reader.status());
-  const int64_t blob_size = (*reader)->size();
-  int64_t offset = std::max<int64_t>(request->offset(), 0);
-  if (offset > blob_size) {
-    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                        absl::StrCat("read past object length ", blob_size, " bytes"));
-  }
-  // size is what the caller wants, not the blob's size, which it may not
-  // know: anything up to the end.
-  int64_t remaining = request->size();
-  if (remaining <= 0 || remaining > blob_size - offset) remaining = blob_size - offset;
-
-  contentapi::ReadContentResponse response;
-  std::string* data = response.mutable_data();
-  while (remaining > 0) {
-    size_t want = static_cast<size_t>(std::min(remaining, kReadChunk));
-    data->resize(want);
-    auto n = (*reader)->ReadAt(offset, data->data(), want);
-    if (!n.ok()) return ToGrpcStatus(n.status());
-    if (*n == 0) {
-      return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                          absl::StrCat("content ", request->digest(), " ended at ",
-                                       offset, " of ", blob_size, " bytes"));
-    }
-    data->resize(*n);
-    response.set_offset(offset);
-    if (!writer->Write(response)) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "client went away during Read");
-    }
-    offset += static_cast<int64_t>(*n);
-    remaining -= static_cast<int64_t>(*n);
-  }
-  (void)context;
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<contentapi::ReadContentResponse>* ContentService::Read(
+    grpc::CallbackServerContext*, const contentapi::ReadContentRequest* request) {
+  return StartBlobRead(store_, *request);
 }
 
 grpc::Status ContentService::Status(grpc::ServerContext*,

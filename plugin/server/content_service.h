@@ -12,7 +12,10 @@ namespace hpc::server {
 
 namespace contentapi = ::containerd::services::content::v1;
 
-class ContentService final : public contentapi::Content::Service {
+// Read runs on gRPC's callback API (see blob_read.h); the other methods,
+// which may block on fsync, on the synchronous server's threads.
+class ContentService final
+    : public contentapi::Content::WithCallbackMethod_Read<contentapi::Content::Service> {
  public:
   // `store` must outlive the service.
   explicit ContentService(store::Store& store);
@@ -30,10 +33,9 @@ class ContentService final : public contentapi::Content::Service {
   grpc::Status Delete(grpc::ServerContext* context,
                       const contentapi::DeleteContentRequest* request,
                       google::protobuf::Empty* response) override;
-  grpc::Status Read(
-      grpc::ServerContext* context,
-      const contentapi::ReadContentRequest* request,
-      grpc::ServerWriter<contentapi::ReadContentResponse>* writer) override;
+  grpc::ServerWriteReactor<contentapi::ReadContentResponse>* Read(
+      grpc::CallbackServerContext* context,
+      const contentapi::ReadContentRequest* request) override;
   grpc::Status Status(grpc::ServerContext* context,
                       const contentapi::StatusRequest* request,
                       contentapi::StatusResponse* response) override;

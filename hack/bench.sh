@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Benchmarks hpc-content-plugin against containerd's built-in content store,
+# side by side in one run, with the same containerd binary and the same data:
+#
+#   read    ctr content get of a 256 MiB blob
+#   import  ctr images import --no-unpack of a 1 GiB OCI archive
+#           (4 uncompressed layers of 256 MiB)
+#   pull    ctr images pull (with unpack) of that image from a local registry
+#
+# Each figure is the best of 3 runs; the ratio is plugin / built-in (lower is
+# better). Also the plugin's resident memory: idle, and at peak while 16
+# clients write at once. Needs root. Sizes can be scaled down for a quick
+# look: BENCH_LAYER_MIB=64 hack/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+layer_mib=${BENCH_LAYER_MIB:-256}
+layers=${BENCH_LAYERS:-4}
+blob_mib=${BENCH_BLOB_MIB:-256}
+runs=${BENCH_RUNS:-3}
+writers=${BENCH_WRITERS:-16}
+
+bash hack/deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc)" --target hpc-content-plugin >/dev/null
+
+work=$(mktemp -d /var/tmp/hpc-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  grep -o " $work[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+min() { printf '%s\n' "$@" | sort -g | head -n1; }
+
+# --- test data -------------------------------------------------------------
+echo "== making data: ${layers} layers of ${layer_mib} MiB, a ${blob_mib} MiB blob" >&2
+layout="$work/layout"
+mkdir -p "$layout/blobs/sha256" "$work/gen"
+layer_json=() diff_ids=()
+for i in $(seq 1 "$layers"); do
+  head -c "$((layer_mib << 20))" /dev/urandom >"$work/gen/data$i.bin"
+  tar -C "$work/gen" -cf "$work/gen/layer$i.tar" "data$i.bin"
+  rm "$work/gen/data$i.bin"
+  d=$(sha256sum "$work/gen/layer$i.tar" | cut -d' ' -f1)
+  size=$(stat -c %s "$work/gen/layer$i.tar")
+  mv "$work/gen/layer$i.tar" "$layout/blobs/sha256/$d"
+  layer_json+=("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$size}")
+  diff_ids+=("\"sha256:$d\"")
+done
+put_blob() {  # stdin -> blob; prints "digest size"
+  local tmp="$work/gen/blob" d
+  cat >"$tmp"
+  d=$(sha256sum "$tmp" | cut -d' ' -f1)
+  mv "$tmp" "$layout/blobs/sha256/$d"
+  echo "sha256:$d $(stat -c %s "$layout/blobs/sha256/$d")"
+}
+read -r cfg_digest cfg_size < <(printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+  "$(IFS=,; echo "${diff_ids[*]}")" | put_blob)
+read -r man_digest man_size < <(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
+  "$cfg_digest" "$cfg_size" "$(IFS=,; echo "${layer_json[*]}")" | put_blob)
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"bench/image:v1"}}]}' \
+  "$man_digest" "$man_size" >"$layout/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+archive="$work/image.tar"
+tar -C "$layout" -cf "$archive" oci-layout index.json blobs
+head -c "$((blob_mib << 20))" /dev/urandom >"$work/blob.bin"
+blob_digest="sha256:$(sha256sum "$work/blob.bin" | cut -d' ' -f1)"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$port
+YML
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+ref="127.0.0.1:$port/bench/image:v1"
+skopeo copy --dest-tls-verify=false "oci:$layout:bench/image:v1" "docker://$ref" >/dev/null
+rm -rf "$layout"
+
+# --- one store -----------------------------------------------------------------
+# bench_store NAME: starts containerd (NAME=plugin: on the plugin), measures,
+# writes results to $work/NAME.*, stops.
+bench_store() {
+  local name=$1
+  local dir="$work/$name" plugin_pid="" cd_pid
+  mkdir -p "$dir"
+  if [ "$name" = plugin ]; then
+    sed -e "s|@DIR@|$dir|g" hack/containerd-demo.toml >"$dir/config.toml"
+    "$top/build/bin/hpc-content-plugin" --root "$dir/content" --address "$dir/content.sock" \
+      --log-level warn >"$dir/plugin.log" 2>&1 &
+    plugin_pid=$!
+    pids+=("$plugin_pid")
+    for _ in $(seq 100); do [ -S "$dir/content.sock" ] && break; sleep 0.1; done
+  else
+    sed -e "s|@DIR@|$dir|g" -e 's|"io.containerd.content.v1.content", ||' \
+      -e '/proxy_plugins/,$d' hack/containerd-demo.toml >"$dir/config.toml"
+  fi
+  containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
+  cd_pid=$!
+  pids+=("$cd_pid")
+  ctr() { command ctr --address "$dir/containerd.sock" "$@"; }
+  for _ in $(seq 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep 0.5  # containerd's first garbage collection, 100 ms after start
+  if [ -n "$plugin_pid" ]; then
+    sleep 1
+    awk '/VmRSS/ { print $2 }' "/proc/$plugin_pid/status" >"$work/$name.rss_idle"
+  fi
+
+  # read
+  ctr content ingest bench-blob <"$work/blob.bin"
+  ctr content label "$blob_digest" containerd.io/gc.root=bench >/dev/null
+  local times=() t0 t1
+  for _ in $(seq "$runs"); do
+    t0=$(now); ctr content get "$blob_digest" >/dev/null; t1=$(now)
+    times+=("$(elapsed "$t0" "$t1")")
+  done
+  min "${times[@]}" >"$work/$name.read"
+
+  # import
+  times=()
+  for _ in $(seq "$runs"); do
+    ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
+    t0=$(now); ctr images import --no-unpack --all-platforms "$archive" >/dev/null; t1=$(now)
+    times+=("$(elapsed "$t0" "$t1")")
+  done
+  min "${times[@]}" >"$work/$name.import"
+  ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
+
+  # pull
+  times=()
+  for _ in $(seq "$runs"); do
+    ctr images rm --sync "$ref" >/dev/null 2>&1 || true
+    t0=$(now); ctr images pull --plain-http "$ref" >/dev/null; t1=$(now)
+    times+=("$(elapsed "$t0" "$t1")")
+  done
+  min "${times[@]}" >"$work/$name.pull"
+  ctr images rm --sync "$ref" >/dev/null 2>&1 || true
+
+  # concurrent writers: peak memory of the plugin
+  if [ -n "$plugin_pid" ]; then
+    echo 5 >"/proc/$plugin_pid/clear_refs"
+    head -c $((32 << 20)) /dev/urandom >"$work/w.bin"
+    local writer_pids=()
+    for i in $(seq "$writers"); do
+      { printf 'writer %s\n' "$i"; cat "$work/w.bin"; } | ctr content ingest "writer-$i" &
+      writer_pids+=($!)
+    done
+    wait "${writer_pids[@]}"
+    awk '/VmHWM/ { print $2 }' "/proc/$plugin_pid/status" >"$work/$name.rss_writers"
+  fi
+
+  kill "$cd_pid"; wait "$cd_pid" 2>/dev/null || true
+  if [ -n "$plugin_pid" ]; then kill "$plugin_pid"; wait "$plugin_pid" 2>/dev/null || true; fi
+  grep -o " $dir[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+
+echo "== built-in content store" >&2
+bench_store builtin
+echo "== hpc-content-plugin" >&2
+bench_store plugin
+
+printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what" "built-in" "plugin" "ratio" "target"
+row() {
+  local key=$1 what=$2 target=$3 b p
+  b=$(cat "$work/builtin.$key"); p=$(cat "$work/plugin.$key")
+  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' "$key" "$what" "$b" "$p" \
+    "$(awk -v a="$p" -v b="$b" 'BEGIN { print a / b }')" "$target"
+}
+row read "ctr content get, ${blob_mib} MiB blob" "<= 1.3"
+row import "ctr images import --no-unpack, $((layers * layer_mib)) MiB" "<= 1.1"
+row pull "ctr images pull + unpack, $((layers * layer_mib)) MiB" "<= 1.2"
+printf '\nplugin RSS idle: %s KiB (target <= 16384); peak with %s concurrent writers: %s KiB (target <= 65536)\n' \
+  "$(cat "$work/plugin.rss_idle")" "$writers" "$(cat "$work/plugin.rss_writers")"
