@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "importer/cli/flags.h"
 #include "importer/log/log.h"
 #include "plugin/server/server.h"
@@ -54,6 +55,9 @@ int Serve(const Options& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The store's locks are simple and short; absl's deadlock detection would
+  // cost more than the work they guard.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto store = hpc::store::Store::Open(options.root);
   if (!store.ok()) {
     hpc::log::Error("%s", store.status().message());

@@ -1,15 +1,13 @@
-// Read of containerd's Content API, on gRPC's callback API.
-//
-// containerd's proxy client issues one Read per ReadAt, most often of 32 KiB,
-// so a Read is usually a single message: it is sent together with the
-// call's status in one write, on gRPC's own threads, without waking a
-// thread of the synchronous server.
+// One Read call of containerd's Content API: a range of a blob, sent as
+// messages of at most 1 MiB. containerd's proxy client issues one Read per
+// ReadAt, most often of 32 KiB, so most reads are a single message.
 #ifndef HPC_PLUGIN_SERVER_BLOB_READ_H_
 #define HPC_PLUGIN_SERVER_BLOB_READ_H_
 
-#include <grpcpp/support/server_callback.h>
+#include <grpcpp/support/status.h>
 
 #include <memory>
+#include <string>
 
 #include "plugin/store/blob_reader.h"
 #include "plugin/store/store.h"
@@ -17,11 +15,23 @@
 
 namespace hpc::server {
 
-// Starts serving `request` from `store`; the reactor deletes itself when the
-// call is done.
-grpc::ServerWriteReactor<containerd::services::content::v1::ReadContentResponse>*
-StartBlobRead(store::Store& store,
-              const containerd::services::content::v1::ReadContentRequest& request);
+class BlobRead {
+ public:
+  // Resolves the blob and the range; NotFound, InvalidArgument or
+  // OutOfRange (offset past the end) when it cannot be served.
+  grpc::Status Start(store::Store& store,
+                     const containerd::services::content::v1::ReadContentRequest& request);
+  // Fills `response` with the next chunk.
+  grpc::Status Next(containerd::services::content::v1::ReadContentResponse* response);
+  // True when nothing (more) is to be sent.
+  bool done() const { return remaining_ == 0; }
+
+ private:
+  std::shared_ptr<const store::BlobReader> reader_;
+  std::string digest_;
+  int64_t offset_ = 0;
+  int64_t remaining_ = 0;
+};
 
 }  // namespace hpc::server
 

@@ -1,60 +1,53 @@
-// containerd.services.content.v1.Content over a Store: a thin adapter that
-// moves fields between protobuf messages and the store and maps errors with
-// ToGrpcStatus. The streaming semantics of Read and Write follow containerd's
-// own content server, since containerd's proxy client is built against it.
+// containerd.services.content.v1.Content over a Store, independent of how
+// calls arrive: each method moves fields between protobuf messages and the
+// store and maps errors with ToGrpcStatus. The streaming methods have their
+// own classes: BlobRead (Read) and WriteSession (Write). async_calls.h drives
+// all of them from gRPC's completion queues.
 #ifndef HPC_PLUGIN_SERVER_CONTENT_SERVICE_H_
 #define HPC_PLUGIN_SERVER_CONTENT_SERVICE_H_
 
-#include "services/content/v1/content.grpc.pb.h"
+#include <grpcpp/support/status.h>
+
+#include <vector>
+
 #include "plugin/store/store.h"
+#include "services/content/v1/content.pb.h"
 
 namespace hpc::server {
 
 namespace contentapi = ::containerd::services::content::v1;
 
-// Read runs on gRPC's callback API (see blob_read.h); the other methods,
-// which may block on fsync, on the synchronous server's threads.
-class ContentService final
-    : public contentapi::Content::WithCallbackMethod_Read<contentapi::Content::Service> {
+class ContentService {
  public:
   // `store` must outlive the service.
-  explicit ContentService(store::Store& store);
+  explicit ContentService(store::Store& store) : store_(store) {}
 
-  grpc::Status Info(grpc::ServerContext* context,
-                    const contentapi::InfoRequest* request,
-                    contentapi::InfoResponse* response) override;
-  grpc::Status Update(grpc::ServerContext* context,
-                      const contentapi::UpdateRequest* request,
-                      contentapi::UpdateResponse* response) override;
-  grpc::Status List(
-      grpc::ServerContext* context,
-      const contentapi::ListContentRequest* request,
-      grpc::ServerWriter<contentapi::ListContentResponse>* writer) override;
-  grpc::Status Delete(grpc::ServerContext* context,
-                      const contentapi::DeleteContentRequest* request,
-                      google::protobuf::Empty* response) override;
-  grpc::ServerWriteReactor<contentapi::ReadContentResponse>* Read(
-      grpc::CallbackServerContext* context,
-      const contentapi::ReadContentRequest* request) override;
-  grpc::Status Status(grpc::ServerContext* context,
-                      const contentapi::StatusRequest* request,
-                      contentapi::StatusResponse* response) override;
-  grpc::Status ListStatuses(
-      grpc::ServerContext* context,
-      const contentapi::ListStatusesRequest* request,
-      contentapi::ListStatusesResponse* response) override;
-  grpc::Status Write(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<contentapi::WriteContentResponse,
-                               contentapi::WriteContentRequest>* stream)
-      override;
-  grpc::Status Abort(grpc::ServerContext* context,
-                     const contentapi::AbortRequest* request,
-                     google::protobuf::Empty* response) override;
+  grpc::Status Info(const contentapi::InfoRequest& request,
+                    contentapi::InfoResponse* response);
+  grpc::Status Update(const contentapi::UpdateRequest& request,
+                      contentapi::UpdateResponse* response);
+  // The matching blobs, in batches of at most 100 as containerd sends them.
+  grpc::Status List(const contentapi::ListContentRequest& request,
+                    std::vector<contentapi::ListContentResponse>* batches);
+  grpc::Status Delete(const contentapi::DeleteContentRequest& request,
+                      google::protobuf::Empty* response);
+  grpc::Status Status(const contentapi::StatusRequest& request,
+                      contentapi::StatusResponse* response);
+  grpc::Status ListStatuses(const contentapi::ListStatusesRequest& request,
+                            contentapi::ListStatusesResponse* response);
+  grpc::Status Abort(const contentapi::AbortRequest& request,
+                     google::protobuf::Empty* response);
+
+  store::Store& store() { return store_; }
 
  private:
   store::Store& store_;
 };
+
+// Wire forms of the store's records, shared by the service's classes.
+void ToProto(absl::Time t, google::protobuf::Timestamp* out);
+void ToProto(const store::BlobInfo& info, contentapi::Info* out);
+void ToProto(const store::IngestStatus& status, contentapi::Status* out);
 
 }  // namespace hpc::server
 

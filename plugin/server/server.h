@@ -1,5 +1,6 @@
 // The plugin's gRPC server: the Content service and the standard health
-// service on a unix socket (mode 0660), stopped gracefully on request.
+// service on a unix socket (mode 0660), served by a few threads that each
+// poll their own completion queue, and stopped gracefully on request.
 #ifndef HPC_PLUGIN_SERVER_SERVER_H_
 #define HPC_PLUGIN_SERVER_SERVER_H_
 
@@ -7,11 +8,14 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/server/content_service.h"
 #include "plugin/store/store.h"
+#include "services/content/v1/content.grpc.pb.h"
 
 namespace hpc::server {
 
@@ -19,28 +23,29 @@ class Server {
  public:
   // Serves `store` (which must outlive the server) on the unix socket at
   // `socket_path`, replacing a stale socket there.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(
-      store::Store& store, const std::string& socket_path);
+  static absl::StatusOr<std::unique_ptr<Server>> Start(store::Store& store,
+                                                       const std::string& socket_path);
 
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Stops accepting calls, lets running ones finish for up to `grace`, then
-  // cancels the rest and removes the socket.
+  // cancels the rest, stops the threads and removes the socket.
   void Shutdown(absl::Duration grace);
-  // Blocks until the server has shut down.
-  void Wait();
 
   const std::string& socket_path() const { return socket_path_; }
 
  private:
-  Server(std::string socket_path, std::unique_ptr<ContentService> service)
-      : socket_path_(std::move(socket_path)), service_(std::move(service)) {}
+  Server(std::string socket_path, store::Store& store)
+      : socket_path_(std::move(socket_path)), content_(store) {}
 
   std::string socket_path_;
-  std::unique_ptr<ContentService> service_;
+  ContentService content_;
+  contentapi::Content::AsyncService service_;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::thread> threads_;
   bool shut_down_ = false;
 };
 

@@ -1,0 +1,269 @@
+#include "plugin/server/async_calls.h"
+
+#include <grpcpp/server_context.h>
+
+#include <vector>
+
+#include "plugin/server/blob_read.h"
+#include "plugin/server/write_session.h"
+
+namespace hpc::server {
+
+namespace {
+
+using Service = contentapi::Content::AsyncService;
+
+// Info, Update, Delete, Status, ListStatuses, Abort: one request, one answer.
+template <class Request, class Response>
+class UnaryCall final : public AsyncCall {
+ public:
+  using RequestMethod = void (Service::*)(grpc::ServerContext*, Request*,
+                                          grpc::ServerAsyncResponseWriter<Response>*,
+                                          grpc::CompletionQueue*,
+                                          grpc::ServerCompletionQueue*, void*);
+  using Handler = grpc::Status (ContentService::*)(const Request&, Response*);
+
+  UnaryCall(const AsyncCallContext& context, RequestMethod request_method, Handler handler)
+      : context_(context), request_method_(request_method), handler_(handler),
+        responder_(&server_context_) {
+    (context_.service->*request_method_)(&server_context_, &request_, &responder_,
+                                         context_.cq, context_.cq, this);
+  }
+
+  void Proceed(bool ok) override {
+    if (answered_ || !ok) {  // answered, or the server is shutting down
+      delete this;
+      return;
+    }
+    new UnaryCall(context_, request_method_, handler_);
+    answered_ = true;
+    grpc::Status status = (context_.content->*handler_)(request_, &response_);
+    if (status.ok()) {
+      responder_.Finish(response_, status, this);
+    } else {
+      responder_.FinishWithError(status, this);
+    }
+  }
+
+ private:
+  const AsyncCallContext context_;
+  const RequestMethod request_method_;
+  const Handler handler_;
+  grpc::ServerContext server_context_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> responder_;
+  bool answered_ = false;
+};
+
+// Server streaming: sends `Next` messages until the source is done, the last
+// one together with the status.
+template <class Request, class Response>
+class StreamingCall : public AsyncCall {
+ protected:
+  explicit StreamingCall(const AsyncCallContext& context)
+      : context_(context), writer_(&server_context_) {}
+
+  // Called once the request has arrived: prepare the messages.
+  virtual grpc::Status Begin() = 0;
+  virtual bool done() const = 0;
+  virtual grpc::Status Next(Response* response) = 0;
+  virtual void PostSuccessor() = 0;
+
+ public:
+  void Proceed(bool ok) override {
+    switch (state_) {
+      case State::kWaiting:
+        if (!ok) break;
+        PostSuccessor();
+        if (grpc::Status s = Begin(); !s.ok()) return Finish(s);
+        return SendNext();
+      case State::kStreaming:
+        if (!ok) {
+          return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+        }
+        return SendNext();
+      case State::kFinishing:
+        break;
+    }
+    delete this;
+  }
+
+ private:
+  void Finish(const grpc::Status& status) {
+    state_ = State::kFinishing;
+    writer_.Finish(status, this);
+  }
+
+  void SendNext() {
+    if (done()) return Finish(grpc::Status::OK);
+    if (grpc::Status s = Next(&response_); !s.ok()) return Finish(s);
+    if (done()) {
+      state_ = State::kFinishing;
+      writer_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, this);
+    } else {
+      state_ = State::kStreaming;
+      writer_.Write(response_, this);
+    }
+  }
+
+  enum class State { kWaiting, kStreaming, kFinishing };
+
+ protected:
+  const AsyncCallContext context_;
+  grpc::ServerContext server_context_;
+  Request request_;
+  grpc::ServerAsyncWriter<Response> writer_;
+
+ private:
+  Response response_;
+  State state_ = State::kWaiting;
+};
+
+class ReadCall final
+    : public StreamingCall<contentapi::ReadContentRequest, contentapi::ReadContentResponse> {
+ public:
+  explicit ReadCall(const AsyncCallContext& context) : StreamingCall(context) {
+    context_.service->RequestRead(&server_context_, &request_, &writer_, context_.cq,
+                                  context_.cq, this);
+  }
+
+ private:
+  grpc::Status Begin() override { return read_.Start(context_.content->store(), request_); }
+  bool done() const override { return read_.done(); }
+  grpc::Status Next(contentapi::ReadContentResponse* response) override {
+    return read_.Next(response);
+  }
+  void PostSuccessor() override { new ReadCall(context_); }
+
+  BlobRead read_;
+};
+
+class ListCall final
+    : public StreamingCall<contentapi::ListContentRequest, contentapi::ListContentResponse> {
+ public:
+  explicit ListCall(const AsyncCallContext& context) : StreamingCall(context) {
+    context_.service->RequestList(&server_context_, &request_, &writer_, context_.cq,
+                                  context_.cq, this);
+  }
+
+ private:
+  grpc::Status Begin() override { return context_.content->List(request_, &batches_); }
+  bool done() const override { return next_ == batches_.size(); }
+  grpc::Status Next(contentapi::ListContentResponse* response) override {
+    response->Swap(&batches_[next_++]);
+    return grpc::Status::OK;
+  }
+  void PostSuccessor() override { new ListCall(context_); }
+
+  std::vector<contentapi::ListContentResponse> batches_;
+  size_t next_ = 0;
+};
+
+// Write: read a request, answer it, until the session is finished or the
+// client stops sending.
+class WriteCall final : public AsyncCall {
+ public:
+  explicit WriteCall(const AsyncCallContext& context)
+      : context_(context), stream_(&server_context_), session_(context.content->store()) {
+    context_.service->RequestWrite(&server_context_, &stream_, context_.cq, context_.cq,
+                                   this);
+  }
+
+  void Proceed(bool ok) override {
+    switch (state_) {
+      case State::kWaiting:
+        if (!ok) break;
+        new WriteCall(context_);
+        return ReadRequest();
+      case State::kReading:
+        if (!ok) {
+          // The client closed its side or went away; an unfinished ingest
+          // stays resumable.
+          return Finish(received_ ? grpc::Status::OK
+                                  : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                                 "write stream closed before its first "
+                                                 "message"));
+        }
+        received_ = true;
+        if (grpc::Status s = session_.Handle(request_, &response_); !s.ok()) {
+          return Finish(s);
+        }
+        if (session_.finished()) {
+          state_ = State::kFinishing;
+          stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, this);
+          return;
+        }
+        state_ = State::kWriting;
+        stream_.Write(response_, this);
+        return;
+      case State::kWriting:
+        if (!ok) {
+          return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+        }
+        return ReadRequest();
+      case State::kFinishing:
+        break;
+    }
+    delete this;
+  }
+
+ private:
+  void ReadRequest() {
+    state_ = State::kReading;
+    stream_.Read(&request_, this);
+  }
+  void Finish(const grpc::Status& status) {
+    state_ = State::kFinishing;
+    stream_.Finish(status, this);
+  }
+
+  enum class State { kWaiting, kReading, kWriting, kFinishing };
+
+  const AsyncCallContext context_;
+  grpc::ServerContext server_context_;
+  grpc::ServerAsyncReaderWriter<contentapi::WriteContentResponse,
+                                contentapi::WriteContentRequest>
+      stream_;
+  WriteSession session_;
+  contentapi::WriteContentRequest request_;
+  contentapi::WriteContentResponse response_;
+  State state_ = State::kWaiting;
+  bool received_ = false;
+};
+
+template <class Request, class Response>
+void PostUnary(const AsyncCallContext& context,
+               typename UnaryCall<Request, Response>::RequestMethod request_method,
+               typename UnaryCall<Request, Response>::Handler handler) {
+  new UnaryCall<Request, Response>(context, request_method, handler);
+}
+
+}  // namespace
+
+void PostContentCalls(const AsyncCallContext& context) {
+  namespace api = contentapi;
+  PostUnary<api::InfoRequest, api::InfoResponse>(context, &Service::RequestInfo,
+                                                 &ContentService::Info);
+  PostUnary<api::UpdateRequest, api::UpdateResponse>(context, &Service::RequestUpdate,
+                                                     &ContentService::Update);
+  PostUnary<api::DeleteContentRequest, google::protobuf::Empty>(
+      context, &Service::RequestDelete, &ContentService::Delete);
+  PostUnary<api::StatusRequest, api::StatusResponse>(context, &Service::RequestStatus,
+                                                     &ContentService::Status);
+  PostUnary<api::ListStatusesRequest, api::ListStatusesResponse>(
+      context, &Service::RequestListStatuses, &ContentService::ListStatuses);
+  PostUnary<api::AbortRequest, google::protobuf::Empty>(context, &Service::RequestAbort,
+                                                        &ContentService::Abort);
+  new ReadCall(context);
+  new ListCall(context);
+  new WriteCall(context);
+}
+
+void RunCompletionQueue(grpc::ServerCompletionQueue* cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq->Next(&tag, &ok)) static_cast<AsyncCall*>(tag)->Proceed(ok);
+}
+
+}  // namespace hpc::server

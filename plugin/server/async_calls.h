@@ -1,0 +1,41 @@
+// Calls of the Content API driven from gRPC completion queues.
+//
+// Each call is an object whose state machine advances when gRPC hands its
+// tag back from the queue. The thread that polls a queue also runs the
+// calls on it, so a Read is received, served from the page cache and
+// answered without handing work between threads: containerd's proxy client
+// makes one call per 32 KiB ReadAt, and per-call cost is what a pull pays.
+#ifndef HPC_PLUGIN_SERVER_ASYNC_CALLS_H_
+#define HPC_PLUGIN_SERVER_ASYNC_CALLS_H_
+
+#include <grpcpp/completion_queue.h>
+
+#include "plugin/server/content_service.h"
+#include "services/content/v1/content.grpc.pb.h"
+
+namespace hpc::server {
+
+// A tag on a completion queue.
+class AsyncCall {
+ public:
+  virtual ~AsyncCall() = default;
+  // `ok` is what the completion queue said of the operation that finished.
+  virtual void Proceed(bool ok) = 0;
+};
+
+struct AsyncCallContext {
+  contentapi::Content::AsyncService* service;
+  ContentService* content;
+  grpc::ServerCompletionQueue* cq;
+};
+
+// Posts one waiting call for each Content method on `context.cq`; each call,
+// when it arrives, posts its successor. Everything must outlive the queue.
+void PostContentCalls(const AsyncCallContext& context);
+
+// Runs the calls on `cq` until it is shut down and drained.
+void RunCompletionQueue(grpc::ServerCompletionQueue* cq);
+
+}  // namespace hpc::server
+
+#endif  // HPC_PLUGIN_SERVER_ASYNC_CALLS_H_
