@@ -1,0 +1,24 @@
+#include "importer/oci/media_types.h"
+
+#include "absl/strings/match.h"
+
+namespace hpc::oci {
+
+bool IsIndex(absl::string_view media_type) {
+  return media_type == kOciIndex || media_type == kDockerManifestList;
+}
+
+bool IsManifest(absl::string_view media_type) {
+  return media_type == kOciManifest || media_type == kDockerManifest;
+}
+
+bool IsConfig(absl::string_view media_type) {
+  return media_type == kOciConfig || media_type == kDockerConfig;
+}
+
+bool IsLayer(absl::string_view media_type) {
+  return absl::StartsWith(media_type, "application/vnd.oci.image.layer.") ||
+         absl::StartsWith(media_type, "application/vnd.docker.image.rootfs.");
+}
+
+}  // namespace hpc::oci
