@@ -11,8 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "importer/base/base_image.h"
 #include "importer/cli/flags.h"
+#include "importer/containerd/connection.h"
 #include "importer/log/log.h"
+#include "plugin/inject/base_injector.h"
 #include "plugin/server/server.h"
 #include "plugin/store/store.h"
 
@@ -32,6 +35,10 @@ containerd uses it as its only content store with, in its config.toml:
     type = "content"
     address = "/run/hpc-content/content.sock"
 
+With --inject-base the plugin also puts the HostProcess base image into the
+store and registers it in containerd (namespace k8s.io by default) as soon
+as containerd answers.
+
 Start the plugin before containerd. On SIGTERM or SIGINT it lets running
 calls finish (up to 10s), removes its socket and exits 0.
 )";
@@ -40,6 +47,10 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
 
 struct Options {
   std::string root = "/var/lib/hpc-content";
+  bool inject_base = false;
+  std::string containerd = hpc::containerd::kDefaultAddress;
+  std::string ns = hpc::containerd::kDefaultNamespace;
+  std::string base_name;
   std::string address = "/run/hpc-content/content.sock";
   std::string log_level = "info";
   bool version = false;
@@ -70,9 +81,22 @@ int Serve(const Options& options) {
   }
   hpc::log::Info("serving content store %s on %s", options.root, options.address);
 
+  std::unique_ptr<hpc::inject::BaseInjector> injector;
+  if (options.inject_base) {
+    auto started = hpc::inject::BaseInjector::Start(
+        **store, {options.containerd, options.ns, options.base_name});
+    if (!started.ok()) {
+      hpc::log::Error("%s", started.status().message());
+      (*server)->Shutdown(absl::ZeroDuration());
+      return 1;
+    }
+    injector = std::move(*started);
+  }
+
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   hpc::log::Info("received %s, shutting down", strsignal(signal_number));
+  injector.reset();
   (*server)->Shutdown(kShutdownGrace);
   hpc::log::Info("stopped");
   return 0;
@@ -89,6 +113,14 @@ int main(int argc, char** argv) {
                "DIR");
   flags.String("address", &options.address, "unix socket to serve on", "SOCKET");
   flags.String("log-level", &options.log_level, "debug, info, warn or error", "LEVEL");
+  flags.Bool("inject-base", &options.inject_base,
+             "put the HostProcess base image into the store and register it in containerd");
+  flags.String("containerd", &options.containerd,
+               "containerd's socket, for --inject-base", "SOCKET");
+  flags.String("namespace", &options.ns, "containerd namespace, for --inject-base", "NS");
+  options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
+                                   hpc::base::kDefaultBaseVersion);
+  flags.String("base-name", &options.base_name, "image name, for --inject-base", "NAME");
   flags.Bool("version", &options.version, "print the version and exit");
 
   auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));

@@ -1,0 +1,31 @@
+// containerd's image records: a name pointing at a target descriptor.
+#ifndef HPC_IMPORTER_CONTAINERD_IMAGE_RECORDS_H_
+#define HPC_IMPORTER_CONTAINERD_IMAGE_RECORDS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "importer/containerd/connection.h"
+#include "importer/oci/descriptor.h"
+
+namespace hpc::containerd {
+
+struct ImageRecord {
+  std::string name;
+  oci::Descriptor target;
+  std::map<std::string, std::string> labels;
+};
+
+// Creates the record, or updates target and labels of an existing one.
+// Returns true when it changed anything.
+absl::StatusOr<bool> PutImageRecord(Connection& connection, const ImageRecord& record);
+// The record of `name`; nullopt when there is none.
+absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(Connection& connection,
+                                                          const std::string& name);
+absl::Status DeleteImageRecord(Connection& connection, const std::string& name);
+
+}  // namespace hpc::containerd
+
+#endif  // HPC_IMPORTER_CONTAINERD_IMAGE_RECORDS_H_

@@ -1,0 +1,96 @@
+#include "importer/copy/copy_image.h"
+
+#include "absl/strings/str_cat.h"
+#include "importer/base/base_image.h"
+#include "importer/containerd/connection.h"
+#include "importer/containerd/register_image.h"
+#include "importer/transport/layout_sink.h"
+#include "importer/transport/layout_writer.h"
+
+namespace hpc::copy {
+
+using transport::Transport;
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
+    const transport::Reference& reference, const SourceOptions& options) {
+  switch (reference.transport) {
+    case Transport::kBase: {
+      base::BaseImageOptions base_options;
+      if (!reference.path.empty()) base_options.version = reference.path;
+      base_options.format = options.format;
+      auto created = base::ReproducibleTime();
+      if (!created.ok()) return created.status();
+      base_options.created = *created;
+      auto image = base::GenerateBaseImage(base_options);
+      if (!image.ok()) return image.status();
+      return std::unique_ptr<image::ImageSource>(std::move(*image));
+    }
+    default:
+      return absl::UnimplementedError(absl::StrCat(
+          reference.text, ": reading images from ", transport::TransportName(reference.transport),
+          ": is not supported yet; sources: base:"));
+  }
+}
+
+absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
+                                      const transport::Reference& destination,
+                                      const DestinationOptions& options) {
+  CopyReport report;
+  report.source = source.name();
+  report.destination = destination.text;
+  report.root = source.root();
+  auto blobs = image::ListBlobs(source);
+  if (!blobs.ok()) return blobs.status();
+  report.blobs = static_cast<int>(blobs->size());
+
+  // The name the image gets: the one in the destination, else its own.
+  std::string name = destination.tag;
+  if (name.empty() && !source.image_names().empty()) name = source.image_names().front();
+
+  switch (destination.transport) {
+    case Transport::kOci:
+    case Transport::kOciArchive:
+    case Transport::kDockerArchive: {
+      absl::StatusOr<std::unique_ptr<transport::LayoutWriter>> writer =
+          destination.transport == Transport::kOci
+              ? transport::OpenLayoutDirectory(destination.path, options.force)
+              : transport::OpenLayoutArchive(destination.path, options.force,
+                                             absl::FromUnixSeconds(0));
+      if (!writer.ok()) {
+        return absl::Status(writer.status().code(), absl::StrCat("writing ", destination.text,
+                                                                 ": ", writer.status().message()));
+      }
+      transport::LayoutOptions layout;
+      // In an OCI layout a bare TAG names the image within it.
+      layout.image_name = name;
+      layout.docker_manifest = destination.transport == Transport::kDockerArchive;
+      if (absl::Status s = transport::WriteLayout(source, **writer, layout); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("writing ", destination.text, ": ", s.message()));
+      }
+      report.blobs_written = report.blobs;
+      if (!name.empty()) report.names.push_back(name);
+      return report;
+    }
+    case Transport::kContainerd: {
+      auto connection = containerd::Connection::Dial(options.containerd_address,
+                                                     options.containerd_namespace,
+                                                     absl::Seconds(10));
+      if (!connection.ok()) return connection.status();
+      containerd::RegisterOptions register_options;
+      register_options.names = {destination.path};
+      register_options.cri_records = options.cri_records;
+      auto result = containerd::RegisterImage(**connection, source, register_options);
+      if (!result.ok()) return result.status();
+      report.names = result->records;
+      report.blobs_written = result->blobs_written;
+      report.changed = result->changed;
+      return report;
+    }
+    case Transport::kBase:
+      return absl::InvalidArgumentError(
+          absl::StrCat(destination.text, ": base: is a source only; it cannot be written"));
+  }
+  return absl::InternalError("unknown transport");
+}
+
+}  // namespace hpc::copy

@@ -1,0 +1,46 @@
+// hpcimg copy: from any source transport to any destination transport.
+#ifndef HPC_IMPORTER_COPY_COPY_IMAGE_H_
+#define HPC_IMPORTER_COPY_COPY_IMAGE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "importer/image/image_source.h"
+#include "importer/oci/media_types.h"
+#include "importer/transport/reference.h"
+
+namespace hpc::copy {
+
+struct SourceOptions {
+  oci::MediaTypeFormat format = oci::MediaTypeFormat::kOci;  // for base:
+};
+
+struct DestinationOptions {
+  bool force = false;                       // replace an existing file or layout entry
+  std::string containerd_address;           // containerd:
+  std::string containerd_namespace;         // containerd:
+  bool cri_records = true;                  // containerd: in k8s.io
+};
+
+struct CopyReport {
+  std::string source;
+  std::string destination;
+  oci::Descriptor root;
+  std::vector<std::string> names;  // image records or names written
+  int blobs = 0;
+  int blobs_written = 0;  // containerd: blobs whose bytes were sent
+  bool changed = true;
+};
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
+    const transport::Reference& reference, const SourceOptions& options);
+
+absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
+                                      const transport::Reference& destination,
+                                      const DestinationOptions& options);
+
+}  // namespace hpc::copy
+
+#endif  // HPC_IMPORTER_COPY_COPY_IMAGE_H_
