@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: install, build, start a private
-# containerd on hpc-content-plugin, show it working, stop what it started.
+# containerd whose content store is hpc-content-plugin with --inject-base,
+# show the HostProcess base image in containerd, write it to
+# hostprocess-base.tar (oci-archive), and stop what it started.
 # Needs root (containerd). Leaves nothing running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +10,7 @@ top=$(pwd)
 
 bash hack/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" --target hpc-content-plugin
+cmake --build build -j "$(nproc)" --target hpc-content-plugin hpcimg
 
 work=$(mktemp -d /tmp/hpc-demo.XXXXXX)
 pids=()
@@ -21,23 +23,33 @@ trap cleanup EXIT
 
 sed -e "s|@DIR@|$work|g" hack/containerd-demo.toml >"$work/config.toml"
 
-echo "== starting hpc-content-plugin (store: $work/content)"
-"$top/build/bin/hpc-content-plugin" --root "$work/content" \
-  --address "$work/content.sock" >"$work/plugin.log" 2>&1 &
+echo "== starting hpc-content-plugin --inject-base (store: $work/content)"
+"$top/build/bin/hpc-content-plugin" --root "$work/content" --address "$work/content.sock" \
+  --inject-base --containerd "$work/containerd.sock" >"$work/plugin.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -S "$work/content.sock" ] && break; sleep 0.1; done
 
-echo "== starting containerd with the plugin as its content store"
+echo "== starting containerd with the plugin as its only content store"
 containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
 pids+=($!)
-ctr() { command ctr --address "$work/containerd.sock" "$@"; }
-for _ in $(seq 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
+ctr() { command ctr --address "$work/containerd.sock" --namespace k8s.io "$@"; }
+name=mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0
+for _ in $(seq 100); do ctr images ls -q 2>/dev/null | grep -qx "$name" && break; sleep 0.1; done
 
-echo "== ctr content ingest / ls / get through the plugin"
-echo "hello from hpc-content-plugin" | ctr content ingest demo-ref
-ctr content ls
-digest=$(ctr content ls -q | head -n1)
-ctr content get "$digest"
-echo "== the blob on disk, in containerd's layout"
-ls -l "$work/content/blobs/sha256"
+echo "== the plugin's log"
+cat "$work/plugin.log"
+echo
+echo "== ctr -n k8s.io images ls: the three records CRI keeps, a single manifest"
+ctr images ls
+echo
+echo "== ctr -n k8s.io images check"
+ctr images check
+echo
+echo "== hpcimg inspect base:"
+"$top/build/bin/hpcimg" inspect base:
+echo
+echo "== hpcimg copy base: oci-archive:hostprocess-base.tar"
+"$top/build/bin/hpcimg" copy --force base: oci-archive:"$top/hostprocess-base.tar"
+ls -l "$top/hostprocess-base.tar"
+echo
 echo "== done; stopping containerd and the plugin"

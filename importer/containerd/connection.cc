@@ -4,6 +4,11 @@
 #include <grpc/impl/codegen/grpc_types.h>
 #include <grpcpp/security/credentials.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace hpc::containerd {
@@ -12,6 +17,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(const std::string& 
                                                              const std::string& ns,
                                                              absl::Duration timeout) {
   if (ns.empty()) return absl::InvalidArgumentError("containerd namespace must not be empty");
+  struct stat st;
+  if (::stat(address.c_str(), &st) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "containerd does not answer on ", address, ": ", std::strerror(errno),
+        "; is it running? (--address sets the socket)"));
+  }
   std::unique_ptr<Connection> c(new Connection());
   c->address_ = address;
   c->namespace_ = ns;

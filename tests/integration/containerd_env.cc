@@ -45,7 +45,10 @@ std::string MissingPrerequisites() {
   return "";
 }
 
-ContainerdEnv::ContainerdEnv(ContentStore store) : store_(store) { WriteConfig(); }
+ContainerdEnv::ContainerdEnv(ContentStore store, std::vector<std::string> plugin_args)
+    : store_(store), plugin_args_(std::move(plugin_args)) {
+  WriteConfig();
+}
 
 ContainerdEnv::~ContainerdEnv() {
   if (containerd_) containerd_->Stop(SIGKILL);
@@ -73,10 +76,13 @@ void ContainerdEnv::WriteConfig() {
 
 bool ContainerdEnv::StartPlugin() {
   if (store_ != ContentStore::kPlugin) return true;
-  plugin_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{HPC_BIN_DIR "/hpc-content-plugin", "--root", plugin_root(),
-                               "--address", plugin_socket(), "--log-level", "debug"},
-      dir_.Join("plugin.log"));
+  std::vector<std::string> argv = {HPC_BIN_DIR "/hpc-content-plugin", "--root", plugin_root(),
+                                   "--address", plugin_socket(), "--log-level", "debug"};
+  for (const std::string& arg : plugin_args_) {
+    // @CONTAINERD@ stands for this environment's containerd socket.
+    argv.push_back(arg == "@CONTAINERD@" ? address() : arg);
+  }
+  plugin_ = std::make_unique<Subprocess>(argv, dir_.Join("plugin.log"));
   return WaitForSocket(plugin_socket(), 10000);
 }
 

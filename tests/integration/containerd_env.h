@@ -24,7 +24,7 @@ std::string MissingPrerequisites();
 
 class ContainerdEnv {
  public:
-  explicit ContainerdEnv(ContentStore store);
+  explicit ContainerdEnv(ContentStore store, std::vector<std::string> plugin_args = {});
   ~ContainerdEnv();
 
   // Starts the plugin (when used) and then containerd; false on failure,
@@ -46,6 +46,7 @@ class ContainerdEnv {
   std::string address() const { return dir_.Join("containerd.sock"); }
   std::string plugin_socket() const { return dir_.Join("content.sock"); }
   std::string plugin_root() const { return dir_.Join("content"); }
+  std::string plugin_log() const { return dir_.Join("plugin.log"); }
   // Where blobs of the content store in use live.
   std::string blobs_dir() const;
   std::string failure_logs() const;
@@ -54,6 +55,7 @@ class ContainerdEnv {
   void WriteConfig();
 
   ContentStore store_;
+  std::vector<std::string> plugin_args_;
   TempDir dir_;
   std::unique_ptr<Subprocess> plugin_;
   std::unique_ptr<Subprocess> containerd_;
