@@ -9,7 +9,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libssl-dev libarchive-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
   libre2-dev zstd gzip tar jq procps util-linux time
