@@ -2,6 +2,7 @@
 //
 // Parses flags, opens the store, serves it, and stops cleanly on SIGTERM or
 // SIGINT. Everything else lives in plugin/store and plugin/server.
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 
@@ -57,6 +58,12 @@ struct Options {
 };
 
 int Serve(const Options& options) {
+  // Write messages are up to 1 MiB each. Serve such buffers from mmap and
+  // return them on free, and keep malloc's arenas few, so memory under many
+  // concurrent writers falls back when they finish.
+  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  mallopt(M_ARENA_MAX, 2);
+
   // Signals are taken by sigwait below, so block them before any thread
   // starts: gRPC's threads inherit the mask.
   sigset_t stop_signals;
