@@ -86,7 +86,8 @@ int Serve(const Options& options) {
     hpc::log::Error("%s", server.status().message());
     return 1;
   }
-  hpc::log::Info("serving content store %s on %s", options.root, options.address);
+  hpc::log::Info("serving content store %s on %s", options.root,
+                 options.address);
 
   std::unique_ptr<hpc::inject::BaseInjector> injector;
   if (options.inject_base) {
@@ -118,16 +119,21 @@ int main(int argc, char** argv) {
                "content store directory; an existing containerd content root "
                "is served as it is",
                "DIR");
-  flags.String("address", &options.address, "unix socket to serve on", "SOCKET");
-  flags.String("log-level", &options.log_level, "debug, info, warn or error", "LEVEL");
+  flags.String("address", &options.address, "unix socket to serve on",
+               "SOCKET");
+  flags.String("log-level", &options.log_level, "debug, info, warn or error",
+               "LEVEL");
   flags.Bool("inject-base", &options.inject_base,
-             "put the HostProcess base image into the store and register it in containerd");
+             "put the HostProcess base image into the store and register it in "
+             "containerd");
   flags.String("containerd", &options.containerd,
                "containerd's socket, for --inject-base", "SOCKET");
-  flags.String("namespace", &options.ns, "containerd namespace, for --inject-base", "NS");
+  flags.String("namespace", &options.ns,
+               "containerd namespace, for --inject-base", "NS");
   options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
                                    hpc::base::kDefaultBaseVersion);
-  flags.String("base-name", &options.base_name, "image name, for --inject-base", "NAME");
+  flags.String("base-name", &options.base_name, "image name, for --inject-base",
+               "NAME");
   flags.Bool("version", &options.version, "print the version and exit");
 
   auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
@@ -150,7 +156,8 @@ int main(int argc, char** argv) {
   }
   auto level = hpc::log::ParseLevel(options.log_level);
   if (!level.ok()) {
-    std::cerr << "hpc-content-plugin: --log-level: " << level.status().message() << "\n";
+    std::cerr << "hpc-content-plugin: --log-level: " << level.status().message()
+              << "\n";
     return 2;
   }
   hpc::log::SetLevel(*level);

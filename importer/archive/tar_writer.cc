@@ -7,22 +7,24 @@
 
 namespace hpc::archive {
 
-absl::StatusOr<std::unique_ptr<TarWriter>> TarWriter::Open(Sink sink, Compression compression,
-                                                           absl::Time mtime) {
+absl::StatusOr<std::unique_ptr<TarWriter>> TarWriter::Open(
+    Sink sink, Compression compression, absl::Time mtime) {
   std::unique_ptr<TarWriter> w(new TarWriter(std::move(sink), mtime));
   w->archive_ = archive_write_new();
-  if (w->archive_ == nullptr) return absl::ResourceExhaustedError("archive_write_new failed");
+  if (w->archive_ == nullptr)
+    return absl::ResourceExhaustedError("archive_write_new failed");
   if (archive_write_set_format_pax_restricted(w->archive_) != ARCHIVE_OK) {
     return w->Error("setting tar format");
   }
   if (compression == Compression::kGzip) {
     if (archive_write_add_filter_gzip(w->archive_) != ARCHIVE_OK ||
-        archive_write_set_filter_option(w->archive_, "gzip", "timestamp", nullptr) !=
-            ARCHIVE_OK) {
+        archive_write_set_filter_option(w->archive_, "gzip", "timestamp",
+                                        nullptr) != ARCHIVE_OK) {
       return w->Error("setting gzip without timestamp");
     }
   }
-  if (archive_write_open2(w->archive_, w.get(), nullptr, &TarWriter::WriteCallback, nullptr,
+  if (archive_write_open2(w->archive_, w.get(), nullptr,
+                          &TarWriter::WriteCallback, nullptr,
                           nullptr) != ARCHIVE_OK) {
     return w->Error("opening archive");
   }
@@ -33,10 +35,11 @@ TarWriter::~TarWriter() {
   if (archive_ != nullptr) archive_write_free(archive_);
 }
 
-ssize_t TarWriter::WriteCallback(struct archive*, void* self, const void* buffer,
-                                 size_t length) {
+ssize_t TarWriter::WriteCallback(struct archive*, void* self,
+                                 const void* buffer, size_t length) {
   auto* w = static_cast<TarWriter*>(self);
-  absl::Status s = w->sink_(absl::string_view(static_cast<const char*>(buffer), length));
+  absl::Status s =
+      w->sink_(absl::string_view(static_cast<const char*>(buffer), length));
   if (!s.ok()) {
     w->sink_status_ = s;
     return -1;
@@ -46,12 +49,15 @@ ssize_t TarWriter::WriteCallback(struct archive*, void* self, const void* buffer
 
 absl::Status TarWriter::Error(absl::string_view what) const {
   if (!sink_status_.ok()) return sink_status_;
-  const char* message = archive_ != nullptr ? archive_error_string(archive_) : nullptr;
+  const char* message =
+      archive_ != nullptr ? archive_error_string(archive_) : nullptr;
   return absl::InternalError(
-      absl::StrCat("writing tar: ", what, ": ", message != nullptr ? message : "unknown error"));
+      absl::StrCat("writing tar: ", what, ": ",
+                   message != nullptr ? message : "unknown error"));
 }
 
-absl::Status TarWriter::BeginFile(absl::string_view path, int64_t size, int mode) {
+absl::Status TarWriter::BeginFile(absl::string_view path, int64_t size,
+                                  int mode) {
   struct archive_entry* entry = archive_entry_new();
   archive_entry_copy_pathname(entry, std::string(path).c_str());
   archive_entry_set_filetype(entry, AE_IFREG);
@@ -75,8 +81,10 @@ absl::Status TarWriter::WriteData(absl::string_view data) {
   return absl::OkStatus();
 }
 
-absl::Status TarWriter::AddFile(absl::string_view path, absl::string_view data, int mode) {
-  if (absl::Status s = BeginFile(path, static_cast<int64_t>(data.size()), mode); !s.ok()) {
+absl::Status TarWriter::AddFile(absl::string_view path, absl::string_view data,
+                                int mode) {
+  if (absl::Status s = BeginFile(path, static_cast<int64_t>(data.size()), mode);
+      !s.ok()) {
     return s;
   }
   return WriteData(data);

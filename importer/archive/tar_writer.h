@@ -26,14 +26,15 @@ class TarWriter {
   using Sink = std::function<absl::Status(absl::string_view chunk)>;
 
   // `sink` receives the archive's bytes; it must outlive the writer.
-  static absl::StatusOr<std::unique_ptr<TarWriter>> Open(Sink sink, Compression compression,
-                                                         absl::Time mtime);
+  static absl::StatusOr<std::unique_ptr<TarWriter>> Open(
+      Sink sink, Compression compression, absl::Time mtime);
   ~TarWriter();
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
 
   absl::Status AddDirectory(absl::string_view path, int mode = 0755);
-  absl::Status AddFile(absl::string_view path, absl::string_view data, int mode = 0644);
+  absl::Status AddFile(absl::string_view path, absl::string_view data,
+                       int mode = 0644);
   // A file whose `size` bytes follow in WriteData calls.
   absl::Status BeginFile(absl::string_view path, int64_t size, int mode = 0644);
   absl::Status WriteData(absl::string_view data);
@@ -41,9 +42,11 @@ class TarWriter {
   absl::Status Close();
 
  private:
-  TarWriter(Sink sink, absl::Time mtime) : sink_(std::move(sink)), mtime_(mtime) {}
+  TarWriter(Sink sink, absl::Time mtime)
+      : sink_(std::move(sink)), mtime_(mtime) {}
   absl::Status Error(absl::string_view what) const;
-  static ssize_t WriteCallback(struct archive*, void* self, const void* buffer, size_t length);
+  static ssize_t WriteCallback(struct archive*, void* self, const void* buffer,
+                               size_t length);
 
   Sink sink_;
   absl::Time mtime_;

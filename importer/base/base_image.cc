@@ -36,11 +36,13 @@ absl::string_view LicenseText() { return kLicense; }
 
 absl::StatusOr<absl::Time> ReproducibleTime() {
   const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
-  if (epoch == nullptr || *epoch == '\0') return absl::FromUnixSeconds(kFixedEpoch);
+  if (epoch == nullptr || *epoch == '\0')
+    return absl::FromUnixSeconds(kFixedEpoch);
   int64_t seconds = 0;
   if (!absl::SimpleAtoi(epoch, &seconds) || seconds < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SOURCE_DATE_EPOCH=\"", epoch, "\" is not a number of seconds since 1970"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SOURCE_DATE_EPOCH=\"", epoch,
+                     "\" is not a number of seconds since 1970"));
   }
   return absl::FromUnixSeconds(seconds);
 }
@@ -53,7 +55,8 @@ absl::StatusOr<std::unique_ptr<image::MemoryImage>> GenerateBaseImage(
   // The layer, uncompressed (its digest is the diff ID) and gzipped.
   archive::StringSink tar;
   {
-    auto writer = archive::TarWriter::Open(tar.sink(), archive::Compression::kNone, created);
+    auto writer = archive::TarWriter::Open(
+        tar.sink(), archive::Compression::kNone, created);
     if (!writer.ok()) return writer.status();
     absl::Status s = (*writer)->AddDirectory("Files");
     if (s.ok()) s = (*writer)->AddFile("Files/License.txt", kLicense);
@@ -63,17 +66,20 @@ absl::StatusOr<std::unique_ptr<image::MemoryImage>> GenerateBaseImage(
     }
     for (const char* hive : kHiveNames) {
       if (!s.ok()) break;
-      s = (*writer)->AddFile(absl::StrCat("Files/Windows/System32/config/", hive),
-                             WriteMinimalHive({hive, created}));
+      s = (*writer)->AddFile(
+          absl::StrCat("Files/Windows/System32/config/", hive),
+          WriteMinimalHive({hive, created}));
     }
     if (s.ok()) s = (*writer)->Close();
     if (!s.ok()) return s;
   }
   std::string layer_gz;
-  if (absl::Status s = archive::GzipBytes(tar.data(), &layer_gz); !s.ok()) return s;
+  if (absl::Status s = archive::GzipBytes(tar.data(), &layer_gz); !s.ok())
+    return s;
   const oci::Digest diff_id = oci::Digester::Of(tar.data());
 
-  const std::string created_text = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", created, absl::UTCTimeZone());
+  const std::string created_text =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", created, absl::UTCTimeZone());
   oci::Json config = {
       {"architecture", "amd64"},
       {"os", "windows"},
@@ -83,18 +89,22 @@ absl::StatusOr<std::unique_ptr<image::MemoryImage>> GenerateBaseImage(
       {"history",
        {{{"created", created_text},
          {"created_by", absl::StrCat("hpcimg base ", options.version)},
-         {"comment", "HostProcess base layer: License.txt and minimal registry hives"}}}},
+         {"comment",
+          "HostProcess base layer: License.txt and minimal registry hives"}}}},
   };
 
   auto image = std::make_unique<image::MemoryImage>(
       absl::StrCat("base:", options.version),
-      std::vector<std::string>{absl::StrCat(kBaseImageRepository, ":", options.version)});
-  oci::Descriptor layer =
-      image->Add(oci ? oci::kOciLayerGzip : oci::kDockerLayerGzip, std::move(layer_gz));
-  oci::Descriptor config_desc =
-      image->Add(oci ? oci::kOciConfig : oci::kDockerConfig, oci::CanonicalJson(config));
-  oci::Manifest manifest = oci::Manifest::Make(options.format, config_desc, {layer});
-  oci::Descriptor manifest_desc = image->Add(manifest.media_type(), manifest.Serialize());
+      std::vector<std::string>{
+          absl::StrCat(kBaseImageRepository, ":", options.version)});
+  oci::Descriptor layer = image->Add(
+      oci ? oci::kOciLayerGzip : oci::kDockerLayerGzip, std::move(layer_gz));
+  oci::Descriptor config_desc = image->Add(
+      oci ? oci::kOciConfig : oci::kDockerConfig, oci::CanonicalJson(config));
+  oci::Manifest manifest =
+      oci::Manifest::Make(options.format, config_desc, {layer});
+  oci::Descriptor manifest_desc =
+      image->Add(manifest.media_type(), manifest.Serialize());
   image->set_root(manifest_desc);
   return image;
 }

@@ -21,7 +21,8 @@ namespace hpc::base {
 // The name the base image is published under upstream; images are tagged
 // with it unless told otherwise.
 inline constexpr absl::string_view kBaseImageRepository =
-    "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image";
+    "mcr.microsoft.com/oss/kubernetes/"
+    "windows-host-process-containers-base-image";
 inline constexpr absl::string_view kDefaultBaseVersion = "v1.0.0";
 
 struct BaseImageOptions {
@@ -39,7 +40,8 @@ absl::StatusOr<std::unique_ptr<image::MemoryImage>> GenerateBaseImage(
     const BaseImageOptions& options);
 
 // The five hives of a base layer.
-inline constexpr const char* kHiveNames[] = {"DEFAULT", "SAM", "SECURITY", "SOFTWARE", "SYSTEM"};
+inline constexpr const char* kHiveNames[] = {"DEFAULT", "SAM", "SECURITY",
+                                             "SOFTWARE", "SYSTEM"};
 
 // The license put in the image: a CC0 1.0 dedication.
 absl::string_view LicenseText();

@@ -48,10 +48,12 @@ void Put16(std::string& b, size_t at, uint16_t v) {
   b[at + 1] = static_cast<char>(v >> 8);
 }
 void Put32(std::string& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i)
+    b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 void Put64(std::string& b, size_t at, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 8; ++i)
+    b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 void Append16(std::string& b, uint16_t v) {
   b.append(2, '\0');
@@ -65,9 +67,9 @@ void Append32(std::string& b, uint32_t v) {
 // A SID in binary form: S-1-5-<subauthorities...>.
 std::string NtSid(std::initializer_list<uint32_t> subauthorities) {
   std::string sid;
-  sid += '\x01';                                              // revision
-  sid += static_cast<char>(subauthorities.size());            // count
-  sid += std::string("\x00\x00\x00\x00\x00\x05", 6);          // NT authority
+  sid += '\x01';                                      // revision
+  sid += static_cast<char>(subauthorities.size());    // count
+  sid += std::string("\x00\x00\x00\x00\x00\x05", 6);  // NT authority
   for (uint32_t sub : subauthorities) Append32(sid, sub);
   return sid;
 }
@@ -98,7 +100,8 @@ uint32_t HiveChecksum(absl::string_view base_block) {
   for (size_t i = 0; i < 508; i += 4) {
     uint32_t v = 0;
     for (int j = 0; j < 4; ++j) {
-      v |= static_cast<uint32_t>(static_cast<unsigned char>(base_block[i + j])) << (8 * j);
+      v |= static_cast<uint32_t>(static_cast<unsigned char>(base_block[i + j]))
+           << (8 * j);
     }
     sum ^= v;
   }
@@ -108,7 +111,7 @@ uint32_t HiveChecksum(absl::string_view base_block) {
 }
 
 std::string RootKeySecurityDescriptor() {
-  const std::string system = NtSid({18});            // S-1-5-18
+  const std::string system = NtSid({18});               // S-1-5-18
   const std::string administrators = NtSid({32, 544});  // S-1-5-32-544
   const std::string users = NtSid({32, 545});           // S-1-5-32-545
 
@@ -126,7 +129,8 @@ std::string RootKeySecurityDescriptor() {
   constexpr uint32_t kHeaderSize = 20;
   const uint32_t dacl_offset = kHeaderSize;
   const uint32_t owner_offset = dacl_offset + static_cast<uint32_t>(acl.size());
-  const uint32_t group_offset = owner_offset + static_cast<uint32_t>(administrators.size());
+  const uint32_t group_offset =
+      owner_offset + static_cast<uint32_t>(administrators.size());
   std::string sd;
   sd += '\x01';  // revision
   sd += '\x00';
@@ -146,8 +150,8 @@ std::string WriteMinimalHive(const HiveOptions& options) {
   // The hive bin and its cells. Cell offsets are relative to the first bin.
   const size_t bin = kHiveBlockSize;
   std::memcpy(&hive[bin], "hbin", 4);
-  Put32(hive, bin + 0x04, 0);                 // offset of this bin
-  Put32(hive, bin + 0x08, kHiveBlockSize);    // size of this bin
+  Put32(hive, bin + 0x04, 0);               // offset of this bin
+  Put32(hive, bin + 0x08, kHiveBlockSize);  // size of this bin
   Put64(hive, bin + 0x14, filetime);
 
   const std::string& name = options.root_name;
@@ -203,11 +207,13 @@ std::string WriteMinimalHive(const HiveOptions& options) {
   Put32(hive, kClusteringFactor, 1);
   // File name, UTF-16LE: the tail of the hive's path on Windows.
   std::string path = "\\SystemRoot\\System32\\Config\\" + name;
-  if (path.size() > kFileNameBytes / 2 - 1) path = path.substr(path.size() - (kFileNameBytes / 2 - 1));
+  if (path.size() > kFileNameBytes / 2 - 1)
+    path = path.substr(path.size() - (kFileNameBytes / 2 - 1));
   for (size_t i = 0; i < path.size(); ++i) {
     Put16(hive, kFileName + 2 * i, static_cast<unsigned char>(path[i]));
   }
-  Put32(hive, kChecksum, HiveChecksum(absl::string_view(hive.data(), kHiveBlockSize)));
+  Put32(hive, kChecksum,
+        HiveChecksum(absl::string_view(hive.data(), kHiveBlockSize)));
   return hive;
 }
 

@@ -7,7 +7,8 @@ namespace hpc::cli {
 int ReportError(absl::string_view program, const absl::Status& status) {
   if (status.ok()) return kExitOk;
   std::cerr << program << ": " << status.message() << "\n";
-  return status.code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  return status.code() == absl::StatusCode::kInvalidArgument ? kExitUsage
+                                                             : kExitFailure;
 }
 
 }  // namespace hpc::cli

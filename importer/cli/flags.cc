@@ -79,16 +79,18 @@ absl::Status FlagSet::Set(const Flag& flag, absl::string_view value) {
       } else if (v == "false" || v == "0" || v == "no") {
         *static_cast<bool*>(flag.target) = false;
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            command_, ": --", flag.name, "=", value, ": expected true or false"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(command_, ": --", flag.name, "=", value,
+                         ": expected true or false"));
       }
       return absl::OkStatus();
     }
     case Kind::kInt: {
       int64_t n = 0;
       if (!absl::SimpleAtoi(value, &n)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            command_, ": --", flag.name, " ", value, ": expected a whole number"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(command_, ": --", flag.name, " ", value,
+                         ": expected a whole number"));
       }
       *static_cast<int64_t*>(flag.target) = n;
       return absl::OkStatus();
@@ -161,9 +163,11 @@ std::string FlagSet::Help() const {
   std::vector<std::pair<std::string, const Flag*>> rows;
   size_t width = 0;
   for (const Flag& flag : flags_) {
-    std::string left = flag.short_name != 0
-                           ? absl::StrCat("  -", std::string(1, flag.short_name), ", --", flag.name)
-                           : absl::StrCat("      --", flag.name);
+    std::string left =
+        flag.short_name != 0
+            ? absl::StrCat("  -", std::string(1, flag.short_name), ", --",
+                           flag.name)
+            : absl::StrCat("      --", flag.name);
     if (flag.kind != Kind::kBool) absl::StrAppend(&left, " ", flag.value_name);
     width = std::max(width, left.size());
     rows.emplace_back(std::move(left), &flag);
@@ -172,11 +176,13 @@ std::string FlagSet::Help() const {
   width = std::max<size_t>(width, 12);
   for (const auto& [left, flag] : rows) {
     std::string help = flag == nullptr ? "show this help" : flag->help;
-    if (flag != nullptr && flag->kind == Kind::kStrings) help += " (repeatable)";
+    if (flag != nullptr && flag->kind == Kind::kStrings)
+      help += " (repeatable)";
     if (flag != nullptr && !flag->default_text.empty()) {
       absl::StrAppend(&help, " (default ", flag->default_text, ")");
     }
-    absl::StrAppend(&out, left, std::string(width - left.size() + 3, ' '), help, "\n");
+    absl::StrAppend(&out, left, std::string(width - left.size() + 3, ' '), help,
+                    "\n");
   }
   return out;
 }

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -26,7 +26,8 @@ using hpc::cli::ReportError;
 
 constexpr char kProgram[] = "hpcimg";
 
-constexpr char kUsage[] = R"(hpcimg moves Windows HostProcess container images into containerd, as
+constexpr char kUsage[] =
+    R"(hpcimg moves Windows HostProcess container images into containerd, as
 single manifests without platform data (see containerd issue 7431).
 
 Usage: hpcimg COMMAND [flags] [arguments]
@@ -57,9 +58,8 @@ struct ContainerdFlags {
 
 // Parses `args` with `flags`; returns the positional arguments, or an exit
 // code to return right away (help or a usage error).
-std::variant<std::vector<std::string>, int> Parse(FlagSet& flags,
-                                                  const std::vector<std::string>& args,
-                                                  size_t positional) {
+std::variant<std::vector<std::string>, int> Parse(
+    FlagSet& flags, const std::vector<std::string>& args, size_t positional) {
   auto parsed = flags.Parse(args);
   if (!parsed.ok()) return ReportError(kProgram, parsed.status());
   if (flags.help_requested()) {
@@ -68,14 +68,15 @@ std::variant<std::vector<std::string>, int> Parse(FlagSet& flags,
   }
   if (parsed->size() != positional) {
     std::cerr << kProgram << ": " << flags.command() << " takes " << positional
-              << " argument" << (positional == 1 ? "" : "s") << ", got " << parsed->size()
-              << "; see " << flags.command() << " --help\n";
+              << " argument" << (positional == 1 ? "" : "s") << ", got "
+              << parsed->size() << "; see " << flags.command() << " --help\n";
     return kExitUsage;
   }
   return *parsed;
 }
 
-absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(const std::string& format) {
+absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
+    const std::string& format) {
   if (format == "oci") return hpc::oci::MediaTypeFormat::kOci;
   if (format == "docker") return hpc::oci::MediaTypeFormat::kDocker;
   return absl::InvalidArgumentError(
@@ -95,11 +96,14 @@ Copies the image SRC to DEST, e.g.
 In containerd's k8s.io namespace the image also gets the records CRI keeps
 (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 )");
-  flags.String("format", &format, "media types of a generated base image: oci or docker",
+  flags.String("format", &format,
+               "media types of a generated base image: oci or docker",
                "FORMAT");
-  flags.Bool("force", &force, "replace an existing destination file or layout entry");
+  flags.Bool("force", &force,
+             "replace an existing destination file or layout entry");
   containerd.Add(flags);
-  flags.Bool("no-cri-refs", &no_cri_refs, "in k8s.io, create only the named image record");
+  flags.Bool("no-cri-refs", &no_cri_refs,
+             "in k8s.io, create only the named image record");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 2);
@@ -133,10 +137,12 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
                           {"changed", report->changed}};
     std::cout << out.dump(2) << "\n";
   } else if (!quiet) {
-    std::cout << "copied " << report->source << " to " << report->destination << "\n"
-              << "  digest " << report->root.digest.str() << " (" << report->root.media_type
-              << ")\n";
-    for (const std::string& name : report->names) std::cout << "  name   " << name << "\n";
+    std::cout << "copied " << report->source << " to " << report->destination
+              << "\n"
+              << "  digest " << report->root.digest.str() << " ("
+              << report->root.media_type << ")\n";
+    for (const std::string& name : report->names)
+      std::cout << "  name   " << name << "\n";
     if (!report->changed) std::cout << "  (already there: nothing changed)\n";
   }
   return kExitOk;
@@ -150,7 +156,8 @@ int Inspect(const std::vector<std::string>& args) {
 Describes the image SRC: its manifest or index, platforms, config and layers.
 )");
   flags.Bool("json", &json, "print JSON");
-  flags.String("format", &format, "media types of a generated base image: oci or docker",
+  flags.String("format", &format,
+               "media types of a generated base image: oci or docker",
                "FORMAT");
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
@@ -163,12 +170,14 @@ Describes the image SRC: its manifest or index, platforms, config and layers.
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto description = hpc::inspect::Describe(**source);
   if (!description.ok()) return ReportError(kProgram, description.status());
-  std::cout << (json ? description->dump(2) + "\n" : hpc::inspect::FormatDescription(*description));
+  std::cout << (json ? description->dump(2) + "\n"
+                     : hpc::inspect::FormatDescription(*description));
   return kExitOk;
 }
 
 int Version(const std::vector<std::string>& args) {
-  FlagSet flags("hpcimg version", "Usage: hpcimg version\n\nPrints the version.\n");
+  FlagSet flags("hpcimg version",
+                "Usage: hpcimg version\n\nPrints the version.\n");
   auto parsed = Parse(flags, args, 0);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   std::cout << "hpcimg " << HPC_VERSION << "\n";
@@ -192,6 +201,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return kExitOk;
   }
-  std::cerr << kProgram << ": unknown command \"" << command << "\"; see hpcimg --help\n";
+  std::cerr << kProgram << ": unknown command \"" << command
+            << "\"; see hpcimg --help\n";
   return kExitUsage;
 }

@@ -1,9 +1,8 @@
 #include "importer/containerd/connection.h"
 
-#include <grpcpp/create_channel.h>
 #include <grpc/impl/codegen/grpc_types.h>
+#include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -13,10 +12,10 @@
 
 namespace hpc::containerd {
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(const std::string& address,
-                                                             const std::string& ns,
-                                                             absl::Duration timeout) {
-  if (ns.empty()) return absl::InvalidArgumentError("containerd namespace must not be empty");
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(
+    const std::string& address, const std::string& ns, absl::Duration timeout) {
+  if (ns.empty())
+    return absl::InvalidArgumentError("containerd namespace must not be empty");
   struct stat st;
   if (::stat(address.c_str(), &st) != 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -34,17 +33,19 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(const std::string& 
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  c->channel_ = grpc::CreateCustomChannel(absl::StrCat("unix:", address),
-                                          grpc::InsecureChannelCredentials(), args);
-  if (!c->channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + timeout))) {
-    return absl::UnavailableError(absl::StrCat(
-        "containerd does not answer on ", address,
-        "; is it running? (--address sets the socket)"));
+  c->channel_ = grpc::CreateCustomChannel(
+      absl::StrCat("unix:", address), grpc::InsecureChannelCredentials(), args);
+  if (!c->channel_->WaitForConnected(
+          absl::ToChronoTime(absl::Now() + timeout))) {
+    return absl::UnavailableError(
+        absl::StrCat("containerd does not answer on ", address,
+                     "; is it running? (--address sets the socket)"));
   }
   return c;
 }
 
-std::unique_ptr<grpc::ClientContext> Connection::Context(absl::Duration timeout) const {
+std::unique_ptr<grpc::ClientContext> Connection::Context(
+    absl::Duration timeout) const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->AddMetadata("containerd-namespace", namespace_);
   if (!lease_.empty()) context->AddMetadata("containerd-lease", lease_);
@@ -52,11 +53,13 @@ std::unique_ptr<grpc::ClientContext> Connection::Context(absl::Duration timeout)
   return context;
 }
 
-absl::Status Connection::Error(const grpc::Status& status, absl::string_view call) const {
+absl::Status Connection::Error(const grpc::Status& status,
+                               absl::string_view call) const {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat("containerd (", address_, ", namespace ", namespace_, "): ",
-                                   call, ": ", status.error_message()));
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      absl::StrCat("containerd (", address_, ", namespace ", namespace_,
+                   "): ", call, ": ", status.error_message()));
 }
 
 }  // namespace hpc::containerd

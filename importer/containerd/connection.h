@@ -24,9 +24,9 @@ class Connection {
  public:
   // Connects to the unix socket `address`; Unavailable, naming the address,
   // when nothing answers within `timeout`.
-  static absl::StatusOr<std::unique_ptr<Connection>> Dial(const std::string& address,
-                                                          const std::string& ns,
-                                                          absl::Duration timeout);
+  static absl::StatusOr<std::unique_ptr<Connection>> Dial(
+      const std::string& address, const std::string& ns,
+      absl::Duration timeout);
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const std::string& address() const { return address_; }
@@ -37,7 +37,8 @@ class Connection {
   const std::string& lease() const { return lease_; }
 
   // A context for one call, with namespace, lease and a deadline.
-  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Minutes(5)) const;
+  std::unique_ptr<grpc::ClientContext> Context(
+      absl::Duration timeout = absl::Minutes(5)) const;
 
   // `status` of a call as an absl::Status whose message says which call
   // failed against which containerd.

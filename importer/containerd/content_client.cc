@@ -36,15 +36,17 @@ absl::StatusOr<api::Info> Info(Connection& connection, api::Content::Stub& stub,
   api::InfoResponse response;
   auto context = connection.Context(absl::Seconds(30));
   grpc::Status status = stub.Info(context.get(), request, &response);
-  if (!status.ok()) return connection.Error(status, absl::StrCat("info ", digest));
+  if (!status.ok())
+    return connection.Error(status, absl::StrCat("info ", digest));
   return response.info();
 }
 
 // Writes `blob` through a Write stream, sending only what containerd lacks.
 absl::StatusOr<PutResult> WriteBlob(
-    Connection& connection, api::Content::Stub* stub, const oci::Descriptor& blob,
-    const Labels& labels,
-    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>& open) {
+    Connection& connection, api::Content::Stub* stub,
+    const oci::Descriptor& blob, const Labels& labels,
+    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
+        open) {
   const std::string digest = blob.digest.str();
   auto context = connection.Context(absl::Hours(1));
   auto stream = stub->Write(context.get());
@@ -75,7 +77,8 @@ absl::StatusOr<PutResult> WriteBlob(
     std::string buffer(kWriteChunk, '\0');
     int64_t skipped = 0;
     while (skipped < offset) {  // the ingest already holds these bytes
-      size_t want = static_cast<size_t>(std::min<int64_t>(offset - skipped, kWriteChunk));
+      size_t want =
+          static_cast<size_t>(std::min<int64_t>(offset - skipped, kWriteChunk));
       auto n = (*source)->Read(buffer.data(), want);
       if (!n.ok()) return n.status();
       if (*n == 0) break;
@@ -89,7 +92,8 @@ absl::StatusOr<PutResult> WriteBlob(
       request.set_action(api::WRITE);
       request.set_offset(offset);
       request.set_data(buffer.data(), *n);
-      if (!stream->Write(request) || !stream->Read(&response)) return fail("write");
+      if (!stream->Write(request) || !stream->Read(&response))
+        return fail("write");
       offset = response.offset();
     }
   }
@@ -99,7 +103,8 @@ absl::StatusOr<PutResult> WriteBlob(
   request.set_total(blob.size);
   request.set_expected(digest);
   request.mutable_labels()->insert(labels.begin(), labels.end());
-  if (!stream->Write(request) || !stream->Read(&response)) return fail("commit");
+  if (!stream->Write(request) || !stream->Read(&response))
+    return fail("commit");
   stream->WritesDone();
   // containerd's server sends the last response once more as it ends the
   // stream; Finish needs every message read.
@@ -116,12 +121,15 @@ absl::StatusOr<PutResult> WriteBlob(
 
 absl::StatusOr<PutResult> PutBlob(
     Connection& connection, const oci::Descriptor& blob, const Labels& labels,
-    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>& open) {
+    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
+        open) {
   auto stub = api::Content::NewStub(connection.channel());
   const std::string digest = blob.digest.str();
   auto existing = Info(connection, *stub, digest);
   if (existing.ok()) {
-    if (absl::Status s = EnsureLabels(connection, *stub, *existing, labels); !s.ok()) return s;
+    if (absl::Status s = EnsureLabels(connection, *stub, *existing, labels);
+        !s.ok())
+      return s;
     return PutResult::kPresent;
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
@@ -130,7 +138,9 @@ absl::StatusOr<PutResult> PutBlob(
   // Someone else committed it meanwhile.
   existing = Info(connection, *stub, digest);
   if (!existing.ok()) return existing.status();
-  if (absl::Status s = EnsureLabels(connection, *stub, *existing, labels); !s.ok()) return s;
+  if (absl::Status s = EnsureLabels(connection, *stub, *existing, labels);
+      !s.ok())
+    return s;
   return PutResult::kPresent;
 }
 

@@ -27,7 +27,8 @@ enum class PutResult {
 // resumed. `open` is called only when bytes are needed.
 absl::StatusOr<PutResult> PutBlob(
     Connection& connection, const oci::Descriptor& blob, const Labels& labels,
-    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>& open);
+    const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
+        open);
 
 }  // namespace hpc::containerd
 

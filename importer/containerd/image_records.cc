@@ -22,8 +22,8 @@ void ToProto(const ImageRecord& record, api::Image* out) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(Connection& connection,
-                                                          const std::string& name) {
+absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(
+    Connection& connection, const std::string& name) {
   auto stub = api::Images::NewStub(connection.channel());
   api::GetImageRequest request;
   request.set_name(name);
@@ -31,21 +31,25 @@ absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(Connection& connection
   auto context = connection.Context(absl::Seconds(30));
   grpc::Status status = stub->Get(context.get(), request, &response);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
-  if (!status.ok()) return connection.Error(status, absl::StrCat("get image ", name));
+  if (!status.ok())
+    return connection.Error(status, absl::StrCat("get image ", name));
   ImageRecord record;
   record.name = response.image().name();
-  record.labels.insert(response.image().labels().begin(), response.image().labels().end());
+  record.labels.insert(response.image().labels().begin(),
+                       response.image().labels().end());
   const auto& target = response.image().target();
   record.target.media_type = target.media_type();
   auto digest = oci::Digest::Parse(target.digest());
   if (!digest.ok()) return digest.status();
   record.target.digest = *digest;
   record.target.size = target.size();
-  record.target.annotations.insert(target.annotations().begin(), target.annotations().end());
+  record.target.annotations.insert(target.annotations().begin(),
+                                   target.annotations().end());
   return record;
 }
 
-absl::StatusOr<bool> PutImageRecord(Connection& connection, const ImageRecord& record) {
+absl::StatusOr<bool> PutImageRecord(Connection& connection,
+                                    const ImageRecord& record) {
   auto existing = GetImageRecord(connection, record.name);
   if (!existing.ok()) return existing.status();
   auto stub = api::Images::NewStub(connection.channel());
@@ -56,7 +60,9 @@ absl::StatusOr<bool> PutImageRecord(Connection& connection, const ImageRecord& r
     auto context = connection.Context(absl::Seconds(30));
     grpc::Status status = stub->Create(context.get(), request, &response);
     if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-      if (!status.ok()) return connection.Error(status, absl::StrCat("create image ", record.name));
+      if (!status.ok())
+        return connection.Error(status,
+                                absl::StrCat("create image ", record.name));
       return true;
     }
   } else {
@@ -80,11 +86,13 @@ absl::StatusOr<bool> PutImageRecord(Connection& connection, const ImageRecord& r
   api::UpdateImageResponse response;
   auto context = connection.Context(absl::Seconds(30));
   grpc::Status status = stub->Update(context.get(), request, &response);
-  if (!status.ok()) return connection.Error(status, absl::StrCat("update image ", record.name));
+  if (!status.ok())
+    return connection.Error(status, absl::StrCat("update image ", record.name));
   return true;
 }
 
-absl::Status DeleteImageRecord(Connection& connection, const std::string& name) {
+absl::Status DeleteImageRecord(Connection& connection,
+                               const std::string& name) {
   auto stub = api::Images::NewStub(connection.channel());
   api::DeleteImageRequest request;
   request.set_name(name);

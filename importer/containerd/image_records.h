@@ -20,10 +20,11 @@ struct ImageRecord {
 
 // Creates the record, or updates target and labels of an existing one.
 // Returns true when it changed anything.
-absl::StatusOr<bool> PutImageRecord(Connection& connection, const ImageRecord& record);
+absl::StatusOr<bool> PutImageRecord(Connection& connection,
+                                    const ImageRecord& record);
 // The record of `name`; nullopt when there is none.
-absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(Connection& connection,
-                                                          const std::string& name);
+absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(
+    Connection& connection, const std::string& name);
 absl::Status DeleteImageRecord(Connection& connection, const std::string& name);
 
 }  // namespace hpc::containerd

@@ -12,8 +12,8 @@ namespace hpc::containerd {
 
 namespace api = ::containerd::services::leases::v1;
 
-absl::StatusOr<std::unique_ptr<Lease>> Lease::Acquire(Connection& connection,
-                                                      absl::Duration expire_after) {
+absl::StatusOr<std::unique_ptr<Lease>> Lease::Acquire(
+    Connection& connection, absl::Duration expire_after) {
   std::random_device random;
   std::string id = absl::StrFormat("hpcimg-%d-%08x", getpid(), random());
   api::CreateRequest request;

@@ -16,8 +16,8 @@ namespace hpc::containerd {
 class Lease {
  public:
   // Creates a lease and makes `connection` carry it until the Lease ends.
-  static absl::StatusOr<std::unique_ptr<Lease>> Acquire(Connection& connection,
-                                                        absl::Duration expire_after);
+  static absl::StatusOr<std::unique_ptr<Lease>> Acquire(
+      Connection& connection, absl::Duration expire_after);
   ~Lease();
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
@@ -27,7 +27,8 @@ class Lease {
   absl::Status Release();
 
  private:
-  Lease(Connection& connection, std::string id) : connection_(connection), id_(std::move(id)) {}
+  Lease(Connection& connection, std::string id)
+      : connection_(connection), id_(std::move(id)) {}
   Connection& connection_;
   std::string id_;
   bool released_ = false;

@@ -14,14 +14,17 @@ namespace {
 
 // The labels that make containerd's garbage collector keep what a manifest
 // or index refers to as long as the manifest or index is kept.
-absl::StatusOr<Labels> GcLabels(image::ImageSource& source, const oci::Descriptor& blob) {
+absl::StatusOr<Labels> GcLabels(image::ImageSource& source,
+                                const oci::Descriptor& blob) {
   Labels labels;
   if (oci::IsManifest(blob.media_type)) {
     auto bytes = image::ReadSmallBlob(source, blob);
     if (!bytes.ok()) return bytes.status();
-    auto manifest = oci::Manifest::Parse(*bytes, absl::StrCat("manifest of ", source.name()));
+    auto manifest = oci::Manifest::Parse(
+        *bytes, absl::StrCat("manifest of ", source.name()));
     if (!manifest.ok()) return manifest.status();
-    labels["containerd.io/gc.ref.content.config"] = manifest->config().digest.str();
+    labels["containerd.io/gc.ref.content.config"] =
+        manifest->config().digest.str();
     for (size_t i = 0; i < manifest->layers().size(); ++i) {
       labels[absl::StrCat("containerd.io/gc.ref.content.l.", i)] =
           manifest->layers()[i].digest.str();
@@ -29,7 +32,8 @@ absl::StatusOr<Labels> GcLabels(image::ImageSource& source, const oci::Descripto
   } else if (oci::IsIndex(blob.media_type)) {
     auto bytes = image::ReadSmallBlob(source, blob);
     if (!bytes.ok()) return bytes.status();
-    auto index = oci::Index::Parse(*bytes, absl::StrCat("index of ", source.name()));
+    auto index =
+        oci::Index::Parse(*bytes, absl::StrCat("index of ", source.name()));
     if (!index.ok()) return index.status();
     for (size_t i = 0; i < index->manifests().size(); ++i) {
       labels[absl::StrCat("containerd.io/gc.ref.content.m.", i)] =
@@ -50,10 +54,12 @@ absl::StatusOr<oci::Digest> ConfigOf(image::ImageSource& source) {
 
 }  // namespace
 
-absl::StatusOr<RegisterResult> RegisterImage(Connection& connection, image::ImageSource& source,
+absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
+                                             image::ImageSource& source,
                                              const RegisterOptions& options) {
   if (options.names.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(source.name(), ": no name to register under"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source.name(), ": no name to register under"));
   }
   for (const std::string& name : options.names) {
     if (absl::Status s = transport::ValidateImageName(name); !s.ok()) return s;
@@ -68,7 +74,8 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection, image::Imag
   for (const oci::Descriptor& blob : *blobs) {
     auto labels = GcLabels(source, blob);
     if (!labels.ok()) return labels.status();
-    auto put = PutBlob(connection, blob, *labels, [&] { return source.Open(blob); });
+    auto put =
+        PutBlob(connection, blob, *labels, [&] { return source.Open(blob); });
     if (!put.ok()) return put.status();
     switch (*put) {
       case PutResult::kPresent:
@@ -97,7 +104,8 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection, image::Imag
   }
   if (cri) {
     for (const std::string& name : options.names) {
-      records.push_back({absl::StrCat(transport::RepositoryOf(name), "@", target.digest.str()),
+      records.push_back({absl::StrCat(transport::RepositoryOf(name), "@",
+                                      target.digest.str()),
                          target, record_labels});
     }
     if (oci::IsManifest(target.media_type)) {
@@ -110,12 +118,14 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection, image::Imag
   std::vector<std::string> created;
   for (const ImageRecord& record : records) {
     bool existed = false;
-    if (auto old = GetImageRecord(connection, record.name); old.ok() && old->has_value()) {
+    if (auto old = GetImageRecord(connection, record.name);
+        old.ok() && old->has_value()) {
       existed = true;
     }
     auto put = PutImageRecord(connection, record);
     if (!put.ok()) {
-      for (const std::string& name : created) DeleteImageRecord(connection, name).IgnoreError();
+      for (const std::string& name : created)
+        DeleteImageRecord(connection, name).IgnoreError();
       return put.status();
     }
     if (!existed) created.push_back(record.name);

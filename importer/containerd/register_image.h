@@ -38,7 +38,8 @@ struct RegisterResult {
 
 // On failure no image record of this call is left behind and the lease is
 // released; content written so far is left to containerd's garbage collector.
-absl::StatusOr<RegisterResult> RegisterImage(Connection& connection, image::ImageSource& source,
+absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
+                                             image::ImageSource& source,
                                              const RegisterOptions& options);
 
 }  // namespace hpc::containerd

@@ -26,9 +26,10 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
       return std::unique_ptr<image::ImageSource>(std::move(*image));
     }
     default:
-      return absl::UnimplementedError(absl::StrCat(
-          reference.text, ": reading images from ", transport::TransportName(reference.transport),
-          ": is not supported yet; sources: base:"));
+      return absl::UnimplementedError(
+          absl::StrCat(reference.text, ": reading images from ",
+                       transport::TransportName(reference.transport),
+                       ": is not supported yet; sources: base:"));
   }
 }
 
@@ -45,7 +46,8 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
 
   // The name the image gets: the one in the destination, else its own.
   std::string name = destination.tag;
-  if (name.empty() && !source.image_names().empty()) name = source.image_names().front();
+  if (name.empty() && !source.image_names().empty())
+    name = source.image_names().front();
 
   switch (destination.transport) {
     case Transport::kOci:
@@ -57,29 +59,34 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
               : transport::OpenLayoutArchive(destination.path, options.force,
                                              absl::FromUnixSeconds(0));
       if (!writer.ok()) {
-        return absl::Status(writer.status().code(), absl::StrCat("writing ", destination.text,
-                                                                 ": ", writer.status().message()));
+        return absl::Status(writer.status().code(),
+                            absl::StrCat("writing ", destination.text, ": ",
+                                         writer.status().message()));
       }
       transport::LayoutOptions layout;
       // In an OCI layout a bare TAG names the image within it.
       layout.image_name = name;
-      layout.docker_manifest = destination.transport == Transport::kDockerArchive;
-      if (absl::Status s = transport::WriteLayout(source, **writer, layout); !s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("writing ", destination.text, ": ", s.message()));
+      layout.docker_manifest =
+          destination.transport == Transport::kDockerArchive;
+      if (absl::Status s = transport::WriteLayout(source, **writer, layout);
+          !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("writing ", destination.text,
+                                                   ": ", s.message()));
       }
       report.blobs_written = report.blobs;
       if (!name.empty()) report.names.push_back(name);
       return report;
     }
     case Transport::kContainerd: {
-      auto connection = containerd::Connection::Dial(options.containerd_address,
-                                                     options.containerd_namespace,
-                                                     absl::Seconds(10));
+      auto connection = containerd::Connection::Dial(
+          options.containerd_address, options.containerd_namespace,
+          absl::Seconds(10));
       if (!connection.ok()) return connection.status();
       containerd::RegisterOptions register_options;
       register_options.names = {destination.path};
       register_options.cri_records = options.cri_records;
-      auto result = containerd::RegisterImage(**connection, source, register_options);
+      auto result =
+          containerd::RegisterImage(**connection, source, register_options);
       if (!result.ok()) return result.status();
       report.names = result->records;
       report.blobs_written = result->blobs_written;
@@ -87,8 +94,8 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       return report;
     }
     case Transport::kBase:
-      return absl::InvalidArgumentError(
-          absl::StrCat(destination.text, ": base: is a source only; it cannot be written"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          destination.text, ": base: is a source only; it cannot be written"));
   }
   return absl::InternalError("unknown transport");
 }

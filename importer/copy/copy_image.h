@@ -18,10 +18,10 @@ struct SourceOptions {
 };
 
 struct DestinationOptions {
-  bool force = false;                       // replace an existing file or layout entry
-  std::string containerd_address;           // containerd:
-  std::string containerd_namespace;         // containerd:
-  bool cri_records = true;                  // containerd: in k8s.io
+  bool force = false;                // replace an existing file or layout entry
+  std::string containerd_address;    // containerd:
+  std::string containerd_namespace;  // containerd:
+  bool cri_records = true;           // containerd: in k8s.io
 };
 
 struct CopyReport {

@@ -27,7 +27,8 @@ class StringStream final : public BlobStream {
 };
 
 absl::Status Collect(ImageSource& source, const oci::Descriptor& d, int depth,
-                     std::set<std::string>& seen, std::vector<oci::Descriptor>& out) {
+                     std::set<std::string>& seen,
+                     std::vector<oci::Descriptor>& out) {
   if (depth > 8) {
     return absl::InvalidArgumentError(
         absl::StrCat(source.name(), ": indexes nested more than 8 deep"));
@@ -36,25 +37,29 @@ absl::Status Collect(ImageSource& source, const oci::Descriptor& d, int depth,
   if (oci::IsIndex(d.media_type)) {
     auto bytes = ReadSmallBlob(source, d);
     if (!bytes.ok()) return bytes.status();
-    auto index = oci::Index::Parse(*bytes, absl::StrCat("index ", d.digest.str(), " of ", source.name()));
+    auto index = oci::Index::Parse(
+        *bytes, absl::StrCat("index ", d.digest.str(), " of ", source.name()));
     if (!index.ok()) return index.status();
     for (const oci::Descriptor& m : index->manifests()) {
-      if (absl::Status s = Collect(source, m, depth + 1, seen, out); !s.ok()) return s;
+      if (absl::Status s = Collect(source, m, depth + 1, seen, out); !s.ok())
+        return s;
     }
   } else if (oci::IsManifest(d.media_type)) {
     auto bytes = ReadSmallBlob(source, d);
     if (!bytes.ok()) return bytes.status();
-    auto manifest =
-        oci::Manifest::Parse(*bytes, absl::StrCat("manifest ", d.digest.str(), " of ", source.name()));
+    auto manifest = oci::Manifest::Parse(
+        *bytes,
+        absl::StrCat("manifest ", d.digest.str(), " of ", source.name()));
     if (!manifest.ok()) return manifest.status();
     for (const oci::Descriptor& layer : manifest->layers()) {
       if (seen.insert(layer.digest.str()).second) out.push_back(layer);
     }
-    if (seen.insert(manifest->config().digest.str()).second) out.push_back(manifest->config());
+    if (seen.insert(manifest->config().digest.str()).second)
+      out.push_back(manifest->config());
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(source.name(), ": ", d.digest.str(),
-                                                   " has media type ", d.media_type,
-                                                   ", neither a manifest nor an index"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source.name(), ": ", d.digest.str(), " has media type ",
+                     d.media_type, ", neither a manifest nor an index"));
   }
   seen.insert(d.digest.str());
   out.push_back(d);
@@ -67,12 +72,13 @@ std::unique_ptr<BlobStream> StreamOf(std::string bytes) {
   return std::make_unique<StringStream>(std::move(bytes));
 }
 
-absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source, const oci::Descriptor& blob,
+absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
+                                          const oci::Descriptor& blob,
                                           size_t limit) {
   if (blob.size > static_cast<int64_t>(limit)) {
-    return absl::InvalidArgumentError(absl::StrCat(source.name(), ": ", blob.digest.str(),
-                                                   " declares ", blob.size, " bytes; at most ",
-                                                   limit, " are accepted for ", blob.media_type));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source.name(), ": ", blob.digest.str(), " declares ", blob.size,
+        " bytes; at most ", limit, " are accepted for ", blob.media_type));
   }
   auto stream = source.Open(blob);
   if (!stream.ok()) return stream.status();
@@ -86,14 +92,16 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source, const oci::Descri
   }
   data.resize(got);
   if (static_cast<int64_t>(got) != blob.size) {
-    return absl::DataLossError(absl::StrCat(source.name(), ": ", blob.digest.str(), " holds ",
-                                            got > static_cast<size_t>(blob.size) ? "more than " : "",
-                                            got, " bytes, not the ", blob.size, " declared"));
+    return absl::DataLossError(
+        absl::StrCat(source.name(), ": ", blob.digest.str(), " holds ",
+                     got > static_cast<size_t>(blob.size) ? "more than " : "",
+                     got, " bytes, not the ", blob.size, " declared"));
   }
   oci::Digest actual = oci::Digester::Of(data);
   if (actual != blob.digest) {
-    return absl::DataLossError(absl::StrCat(source.name(), ": blob ", blob.digest.str(),
-                                            " does not match its content (", actual.str(), ")"));
+    return absl::DataLossError(
+        absl::StrCat(source.name(), ": blob ", blob.digest.str(),
+                     " does not match its content (", actual.str(), ")"));
   }
   return data;
 }
@@ -101,7 +109,8 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source, const oci::Descri
 absl::StatusOr<std::vector<oci::Descriptor>> ListBlobs(ImageSource& source) {
   std::set<std::string> seen;
   std::vector<oci::Descriptor> out;
-  if (absl::Status s = Collect(source, source.root(), 0, seen, out); !s.ok()) return s;
+  if (absl::Status s = Collect(source, source.root(), 0, seen, out); !s.ok())
+    return s;
   return out;
 }
 

@@ -28,12 +28,14 @@ class ImageSource {
   virtual const oci::Descriptor& root() const = 0;
   // The names the image carries (tags), if any.
   virtual std::vector<std::string> image_names() const { return {}; }
-  virtual absl::StatusOr<std::unique_ptr<BlobStream>> Open(const oci::Descriptor& blob) = 0;
+  virtual absl::StatusOr<std::unique_ptr<BlobStream>> Open(
+      const oci::Descriptor& blob) = 0;
 };
 
 // Reads a whole small blob (manifest, index, config), checking its size and
 // digest; refuses blobs over `limit` bytes.
-absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source, const oci::Descriptor& blob,
+absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
+                                          const oci::Descriptor& blob,
                                           size_t limit = 4 << 20);
 
 // A stream over bytes in memory.

@@ -23,7 +23,8 @@ class MemoryImage final : public ImageSource {
   const std::string& name() const override { return name_; }
   const oci::Descriptor& root() const override { return root_; }
   std::vector<std::string> image_names() const override { return image_names_; }
-  absl::StatusOr<std::unique_ptr<BlobStream>> Open(const oci::Descriptor& blob) override;
+  absl::StatusOr<std::unique_ptr<BlobStream>> Open(
+      const oci::Descriptor& blob) override;
 
   // The bytes of a blob added before; empty when unknown.
   const std::string& bytes(const oci::Digest& digest) const;

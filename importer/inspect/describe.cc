@@ -10,10 +10,12 @@ namespace hpc::inspect {
 
 namespace {
 
-absl::StatusOr<oci::Json> DescribeManifest(image::ImageSource& source, const oci::Descriptor& d) {
+absl::StatusOr<oci::Json> DescribeManifest(image::ImageSource& source,
+                                           const oci::Descriptor& d) {
   auto bytes = image::ReadSmallBlob(source, d);
   if (!bytes.ok()) return bytes.status();
-  auto manifest = oci::Manifest::Parse(*bytes, absl::StrCat("manifest ", d.digest.str()));
+  auto manifest =
+      oci::Manifest::Parse(*bytes, absl::StrCat("manifest ", d.digest.str()));
   if (!manifest.ok()) return manifest.status();
   auto config_bytes = image::ReadSmallBlob(source, manifest->config());
   if (!config_bytes.ok()) return config_bytes.status();
@@ -28,13 +30,15 @@ absl::StatusOr<oci::Json> DescribeManifest(image::ImageSource& source, const oci
                    {"layers", oci::Json::array()}};
   if (d.platform.has_value()) out["platform"] = *d.platform;
   if (!config->os_version().empty()) out["os.version"] = config->os_version();
-  const oci::Json& runtime = config->json().value("config", oci::Json::object());
+  const oci::Json& runtime =
+      config->json().value("config", oci::Json::object());
   if (runtime.contains("Cmd")) out["cmd"] = runtime["Cmd"];
   if (runtime.contains("Entrypoint")) out["entrypoint"] = runtime["Entrypoint"];
   int64_t total = d.size + manifest->config().size;
   for (const oci::Descriptor& layer : manifest->layers()) {
-    out["layers"].push_back(
-        {{"digest", layer.digest.str()}, {"mediaType", layer.media_type}, {"size", layer.size}});
+    out["layers"].push_back({{"digest", layer.digest.str()},
+                             {"mediaType", layer.media_type},
+                             {"size", layer.size}});
     total += layer.size;
   }
   out["size"] = total;
@@ -63,7 +67,8 @@ absl::StatusOr<oci::Json> Describe(image::ImageSource& source) {
     if (!index.ok()) return index.status();
     for (const oci::Descriptor& d : index->manifests()) {
       if (!oci::IsManifest(d.media_type)) {
-        out["manifests"].push_back({{"digest", d.digest.str()}, {"mediaType", d.media_type}});
+        out["manifests"].push_back(
+            {{"digest", d.digest.str()}, {"mediaType", d.media_type}});
         continue;
       }
       auto m = DescribeManifest(source, d);
@@ -86,30 +91,39 @@ std::string FormatDescription(const oci::Json& d) {
   absl::StrAppendFormat(&out, "Digest:     %s\n", d.value("digest", ""));
   absl::StrAppendFormat(&out, "Media type: %s\n", d.value("mediaType", ""));
   if (d.value("kind", "") == "manifest") {
-    absl::StrAppend(&out, "Kind:       single manifest, no platform list: containerd uses it "
-                          "as is on any node\n");
+    absl::StrAppend(
+        &out,
+        "Kind:       single manifest, no platform list: containerd uses it "
+        "as is on any node\n");
   } else {
-    absl::StrAppendFormat(&out, "Kind:       index of %d manifests: containerd picks one by "
-                                "platform\n",
-                          d["manifests"].size());
+    absl::StrAppendFormat(
+        &out,
+        "Kind:       index of %d manifests: containerd picks one by "
+        "platform\n",
+        d["manifests"].size());
   }
   for (const auto& m : d["manifests"]) {
     absl::StrAppendFormat(&out, "\nManifest %s\n", m.value("digest", ""));
     if (!m.contains("os")) continue;
-    std::string platform = absl::StrCat(m.value("os", ""), "/", m.value("architecture", ""));
-    if (m.contains("os.version")) absl::StrAppend(&platform, " ", m.value("os.version", ""));
+    std::string platform =
+        absl::StrCat(m.value("os", ""), "/", m.value("architecture", ""));
+    if (m.contains("os.version"))
+      absl::StrAppend(&platform, " ", m.value("os.version", ""));
     absl::StrAppendFormat(&out, "  Platform:   %s%s\n", platform,
                           m.contains("os.version") ? "" : " (no os.version)");
     if (m.contains("entrypoint")) {
       absl::StrAppendFormat(&out, "  Entrypoint: %s\n", m["entrypoint"].dump());
     }
-    if (m.contains("cmd")) absl::StrAppendFormat(&out, "  Cmd:        %s\n", m["cmd"].dump());
+    if (m.contains("cmd"))
+      absl::StrAppendFormat(&out, "  Cmd:        %s\n", m["cmd"].dump());
     absl::StrAppendFormat(&out, "  Config:     %s\n", m.value("config", ""));
-    absl::StrAppendFormat(&out, "  Size:       %d bytes\n", m.value("size", int64_t{0}));
+    absl::StrAppendFormat(&out, "  Size:       %d bytes\n",
+                          m.value("size", int64_t{0}));
     size_t i = 1;
     for (const auto& layer : m["layers"]) {
       absl::StrAppendFormat(&out, "  Layer %d:    %s %d bytes (%s)\n", i++,
-                            layer.value("digest", ""), layer.value("size", int64_t{0}),
+                            layer.value("digest", ""),
+                            layer.value("size", int64_t{0}),
                             layer.value("mediaType", ""));
     }
   }

@@ -49,9 +49,9 @@ bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 void Write(Level level, absl::string_view message) {
   std::string line = absl::StrCat(
       "time=\"",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()),
-      "\" level=", LevelName(level), " msg=", Quote(message, 4096),
-      "\n");
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(),
+                       absl::UTCTimeZone()),
+      "\" level=", LevelName(level), " msg=", Quote(message, 4096), "\n");
   // One write(2) per line keeps lines whole across threads.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

@@ -5,10 +5,10 @@
 #define HPC_IMPORTER_LOG_LOG_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 namespace hpc::log {
 
@@ -22,19 +22,23 @@ void Write(Level level, absl::string_view message);
 
 template <typename... Args>
 void Debug(const absl::FormatSpec<Args...>& format, const Args&... args) {
-  if (Enabled(Level::kDebug)) Write(Level::kDebug, absl::StrFormat(format, args...));
+  if (Enabled(Level::kDebug))
+    Write(Level::kDebug, absl::StrFormat(format, args...));
 }
 template <typename... Args>
 void Info(const absl::FormatSpec<Args...>& format, const Args&... args) {
-  if (Enabled(Level::kInfo)) Write(Level::kInfo, absl::StrFormat(format, args...));
+  if (Enabled(Level::kInfo))
+    Write(Level::kInfo, absl::StrFormat(format, args...));
 }
 template <typename... Args>
 void Warn(const absl::FormatSpec<Args...>& format, const Args&... args) {
-  if (Enabled(Level::kWarn)) Write(Level::kWarn, absl::StrFormat(format, args...));
+  if (Enabled(Level::kWarn))
+    Write(Level::kWarn, absl::StrFormat(format, args...));
 }
 template <typename... Args>
 void Error(const absl::FormatSpec<Args...>& format, const Args&... args) {
-  if (Enabled(Level::kError)) Write(Level::kError, absl::StrFormat(format, args...));
+  if (Enabled(Level::kError))
+    Write(Level::kError, absl::StrFormat(format, args...));
 }
 
 }  // namespace hpc::log

@@ -5,9 +5,11 @@
 
 namespace hpc::oci {
 
-absl::StatusOr<Descriptor> Descriptor::FromJson(const Json& doc, absl::string_view what) {
+absl::StatusOr<Descriptor> Descriptor::FromJson(const Json& doc,
+                                                absl::string_view what) {
   if (!doc.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": descriptor is not an object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": descriptor is not an object"));
   }
   Descriptor d;
   auto media_type = GetString(doc, "mediaType", what);
@@ -17,20 +19,23 @@ absl::StatusOr<Descriptor> Descriptor::FromJson(const Json& doc, absl::string_vi
   if (!digest_text.ok()) return digest_text.status();
   auto digest = Digest::Parse(*digest_text);
   if (!digest.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", digest.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", digest.status().message()));
   }
   d.digest = *digest;
   auto size = GetInt(doc, "size", what);
   if (!size.ok()) return size.status();
   if (*size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": negative size ", *size));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": negative size ", *size));
   }
   d.size = *size;
   for (const auto& [key, value] : doc.items()) {
     if (key == "mediaType" || key == "digest" || key == "size") continue;
     if (key == "annotations") {
       if (!value.is_object()) {
-        return absl::InvalidArgumentError(absl::StrCat(what, ": annotations is not an object"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": annotations is not an object"));
       }
       for (const auto& [k, v] : value.items()) {
         if (!v.is_string()) {
@@ -41,7 +46,8 @@ absl::StatusOr<Descriptor> Descriptor::FromJson(const Json& doc, absl::string_vi
       }
     } else if (key == "platform") {
       if (!value.is_object()) {
-        return absl::InvalidArgumentError(absl::StrCat(what, ": platform is not an object"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": platform is not an object"));
       }
       d.platform = value;
     } else {
@@ -61,7 +67,8 @@ Json Descriptor::ToJson() const {
   return doc;
 }
 
-Descriptor DescribeBytes(absl::string_view media_type, absl::string_view bytes) {
+Descriptor DescribeBytes(absl::string_view media_type,
+                         absl::string_view bytes) {
   Descriptor d;
   d.media_type = std::string(media_type);
   d.digest = Digester::Of(bytes);

@@ -24,7 +24,8 @@ struct Descriptor {
   Json extra = Json::object();   // fields not listed above
 
   // `what` names the descriptor in errors ("layer 2 of manifest ...").
-  static absl::StatusOr<Descriptor> FromJson(const Json& doc, absl::string_view what);
+  static absl::StatusOr<Descriptor> FromJson(const Json& doc,
+                                             absl::string_view what);
   Json ToJson() const;
 };
 

@@ -7,9 +7,9 @@
 #define HPC_IMPORTER_OCI_DIGEST_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace hpc::oci {
 
@@ -23,7 +23,9 @@ class Digest {
   Digest() = default;
 
   const std::string& str() const { return text_; }
-  absl::string_view algorithm() const { return absl::string_view(text_).substr(0, 6); }
+  absl::string_view algorithm() const {
+    return absl::string_view(text_).substr(0, 6);
+  }
   absl::string_view hex() const { return absl::string_view(text_).substr(7); }
   bool empty() const { return text_.empty(); }
 

@@ -28,7 +28,9 @@ Digester::~Digester() = default;
 Digester::Digester(Digester&&) noexcept = default;
 Digester& Digester::operator=(Digester&&) noexcept = default;
 
-void Digester::Reset() { Check(EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr)); }
+void Digester::Reset() {
+  Check(EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr));
+}
 
 void Digester::Update(absl::string_view data) {
   if (data.empty()) return;

@@ -5,8 +5,8 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "importer/oci/digest.h"
 
 struct evp_md_ctx_st;

@@ -13,12 +13,13 @@ absl::StatusOr<ImageConfig> ImageConfig::Parse(absl::string_view bytes,
     auto ids = rootfs->find("diff_ids");
     if (ids != rootfs->end()) {
       if (!ids->is_array()) {
-        return absl::InvalidArgumentError(absl::StrCat(what, ": rootfs.diff_ids is not an array"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ": rootfs.diff_ids is not an array"));
       }
       for (const Json& id : *ids) {
         if (!id.is_string() || !Digest::Parse(id.get<std::string>()).ok()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(what, ": rootfs.diff_ids holds something that is not a digest"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              what, ": rootfs.diff_ids holds something that is not a digest"));
         }
       }
     }

@@ -14,7 +14,8 @@ namespace hpc::oci {
 
 class ImageConfig {
  public:
-  static absl::StatusOr<ImageConfig> Parse(absl::string_view bytes, absl::string_view what);
+  static absl::StatusOr<ImageConfig> Parse(absl::string_view bytes,
+                                           absl::string_view what);
   explicit ImageConfig(Json doc) : doc_(std::move(doc)) {}
 
   std::string os() const { return StringField("os"); }

@@ -4,11 +4,12 @@
 
 namespace hpc::oci {
 
-absl::StatusOr<Json> ParseJsonObject(absl::string_view text, absl::string_view what) {
+absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
+                                     absl::string_view what) {
   if (text.size() > kMaxJsonBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", text.size(),
-                                                   " bytes of JSON, more than the ",
-                                                   kMaxJsonBytes, " accepted"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", text.size(), " bytes of JSON, more than the ",
+                     kMaxJsonBytes, " accepted"));
   }
   int depth = 0;
   bool too_deep = false;
@@ -20,16 +21,18 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text, absl::string_view w
     depth = d;
     return !too_deep;
   };
-  Json doc = Json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
+  Json doc =
+      Json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
   if (too_deep) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": JSON nested deeper than ", kMaxJsonDepth, " levels"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": JSON nested deeper than ", kMaxJsonDepth, " levels"));
   }
   if (doc.is_discarded()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": not valid JSON"));
   }
   if (!doc.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": not a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a JSON object"));
   }
   return doc;
 }
@@ -42,7 +45,8 @@ absl::StatusOr<std::string> GetString(const Json& doc, absl::string_view field,
                                       absl::string_view what) {
   auto it = doc.find(std::string(field));
   if (it == doc.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": field \"", field, "\" is missing"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": field \"", field, "\" is missing"));
   }
   if (!it->is_string()) {
     return absl::InvalidArgumentError(
@@ -55,7 +59,8 @@ absl::StatusOr<int64_t> GetInt(const Json& doc, absl::string_view field,
                                absl::string_view what) {
   auto it = doc.find(std::string(field));
   if (it == doc.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": field \"", field, "\" is missing"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": field \"", field, "\" is missing"));
   }
   if (!it->is_number_integer()) {
     return absl::InvalidArgumentError(

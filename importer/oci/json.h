@@ -9,7 +9,6 @@
 #define HPC_IMPORTER_OCI_JSON_H_
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,7 +25,8 @@ inline constexpr int kMaxJsonDepth = 64;
 // Parses `text`; `what` names the document in errors ("manifest of
 // oci-archive:app.tar", ...). Refuses documents over kMaxJsonBytes or nested
 // deeper than kMaxJsonDepth, and anything that is not a JSON object.
-absl::StatusOr<Json> ParseJsonObject(absl::string_view text, absl::string_view what);
+absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
+                                     absl::string_view what);
 
 // The canonical bytes of `doc`.
 std::string CanonicalJson(const Json& doc);

@@ -10,8 +10,8 @@ absl::Status CheckSchemaVersion(const Json& doc, absl::string_view what) {
   auto version = GetInt(doc, "schemaVersion", what);
   if (!version.ok()) return version.status();
   if (*version != 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": schemaVersion ", *version, " is not supported (only 2)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": schemaVersion ", *version, " is not supported (only 2)"));
   }
   return absl::OkStatus();
 }
@@ -26,21 +26,23 @@ std::string MediaTypeOf(const Json& doc, absl::string_view fallback) {
 
 }  // namespace
 
-absl::StatusOr<Manifest> Manifest::Parse(absl::string_view bytes, absl::string_view what) {
+absl::StatusOr<Manifest> Manifest::Parse(absl::string_view bytes,
+                                         absl::string_view what) {
   auto doc = ParseJsonObject(bytes, what);
   if (!doc.ok()) return doc.status();
   if (absl::Status s = CheckSchemaVersion(*doc, what); !s.ok()) return s;
   Manifest m;
   m.media_type_ = MediaTypeOf(*doc, kOciManifest);
   if (!IsManifest(m.media_type_)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": media type ", m.media_type_, " is not an image manifest"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": media type ", m.media_type_, " is not an image manifest"));
   }
   auto config = doc->find("config");
   if (config == doc->end()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": no config"));
   }
-  auto config_desc = Descriptor::FromJson(*config, absl::StrCat("config of ", what));
+  auto config_desc =
+      Descriptor::FromJson(*config, absl::StrCat("config of ", what));
   if (!config_desc.ok()) return config_desc.status();
   m.config_ = *config_desc;
   auto layers = doc->find("layers");
@@ -48,7 +50,8 @@ absl::StatusOr<Manifest> Manifest::Parse(absl::string_view bytes, absl::string_v
     return absl::InvalidArgumentError(absl::StrCat(what, ": no layers array"));
   }
   for (size_t i = 0; i < layers->size(); ++i) {
-    auto layer = Descriptor::FromJson((*layers)[i], absl::StrCat("layer ", i + 1, " of ", what));
+    auto layer = Descriptor::FromJson(
+        (*layers)[i], absl::StrCat("layer ", i + 1, " of ", what));
     if (!layer.ok()) return layer.status();
     m.layers_.push_back(*layer);
   }
@@ -59,7 +62,8 @@ absl::StatusOr<Manifest> Manifest::Parse(absl::string_view bytes, absl::string_v
 Manifest Manifest::Make(MediaTypeFormat format, const Descriptor& config,
                         const std::vector<Descriptor>& layers) {
   Manifest m;
-  m.media_type_ = std::string(format == MediaTypeFormat::kOci ? kOciManifest : kDockerManifest);
+  m.media_type_ = std::string(
+      format == MediaTypeFormat::kOci ? kOciManifest : kDockerManifest);
   m.doc_ = Json::object();
   m.doc_["schemaVersion"] = 2;
   m.doc_["mediaType"] = m.media_type_;
@@ -80,22 +84,25 @@ void Manifest::set_layers(const std::vector<Descriptor>& layers) {
   doc_["layers"] = array;
 }
 
-absl::StatusOr<Index> Index::Parse(absl::string_view bytes, absl::string_view what) {
+absl::StatusOr<Index> Index::Parse(absl::string_view bytes,
+                                   absl::string_view what) {
   auto doc = ParseJsonObject(bytes, what);
   if (!doc.ok()) return doc.status();
   if (absl::Status s = CheckSchemaVersion(*doc, what); !s.ok()) return s;
   Index index;
   index.media_type_ = MediaTypeOf(*doc, kOciIndex);
   if (!IsIndex(index.media_type_)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": media type ", index.media_type_, " is not an image index"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": media type ", index.media_type_, " is not an image index"));
   }
   auto manifests = doc->find("manifests");
   if (manifests == doc->end() || !manifests->is_array()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": no manifests array"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": no manifests array"));
   }
   for (size_t i = 0; i < manifests->size(); ++i) {
-    auto d = Descriptor::FromJson((*manifests)[i], absl::StrCat("entry ", i + 1, " of ", what));
+    auto d = Descriptor::FromJson((*manifests)[i],
+                                  absl::StrCat("entry ", i + 1, " of ", what));
     if (!d.ok()) return d.status();
     index.manifests_.push_back(*d);
   }
@@ -103,9 +110,11 @@ absl::StatusOr<Index> Index::Parse(absl::string_view bytes, absl::string_view wh
   return index;
 }
 
-Index Index::Make(MediaTypeFormat format, const std::vector<Descriptor>& manifests) {
+Index Index::Make(MediaTypeFormat format,
+                  const std::vector<Descriptor>& manifests) {
   Index index;
-  index.media_type_ = std::string(format == MediaTypeFormat::kOci ? kOciIndex : kDockerManifestList);
+  index.media_type_ = std::string(
+      format == MediaTypeFormat::kOci ? kOciIndex : kDockerManifestList);
   index.doc_ = Json::object();
   index.doc_["schemaVersion"] = 2;
   index.doc_["mediaType"] = index.media_type_;

@@ -16,7 +16,8 @@ namespace hpc::oci {
 class Manifest {
  public:
   // Parses and checks a manifest; `what` names it in errors.
-  static absl::StatusOr<Manifest> Parse(absl::string_view bytes, absl::string_view what);
+  static absl::StatusOr<Manifest> Parse(absl::string_view bytes,
+                                        absl::string_view what);
   // A new manifest of `format` for `config` and `layers`.
   static Manifest Make(MediaTypeFormat format, const Descriptor& config,
                        const std::vector<Descriptor>& layers);
@@ -40,8 +41,10 @@ class Manifest {
 // An image index or Docker manifest list.
 class Index {
  public:
-  static absl::StatusOr<Index> Parse(absl::string_view bytes, absl::string_view what);
-  static Index Make(MediaTypeFormat format, const std::vector<Descriptor>& manifests);
+  static absl::StatusOr<Index> Parse(absl::string_view bytes,
+                                     absl::string_view what);
+  static Index Make(MediaTypeFormat format,
+                    const std::vector<Descriptor>& manifests);
 
   const std::string& media_type() const { return media_type_; }
   const std::vector<Descriptor>& manifests() const { return manifests_; }

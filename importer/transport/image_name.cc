@@ -13,7 +13,8 @@ size_t TagColon(absl::string_view name) {
   size_t slash = base.rfind('/');
   size_t colon = base.rfind(':');
   if (colon == absl::string_view::npos) return absl::string_view::npos;
-  if (slash != absl::string_view::npos && colon < slash) return absl::string_view::npos;
+  if (slash != absl::string_view::npos && colon < slash)
+    return absl::string_view::npos;
   return colon;
 }
 }  // namespace
@@ -22,8 +23,9 @@ std::string TagOf(absl::string_view name) {
   size_t colon = TagColon(name);
   if (colon == absl::string_view::npos) return "latest";
   size_t at = name.find('@');
-  return std::string(name.substr(colon + 1, at == absl::string_view::npos ? absl::string_view::npos
-                                                                        : at - colon - 1));
+  return std::string(name.substr(colon + 1, at == absl::string_view::npos
+                                                ? absl::string_view::npos
+                                                : at - colon - 1));
 }
 
 std::string RepositoryOf(absl::string_view name) {
@@ -40,7 +42,8 @@ absl::Status ValidateImageName(absl::string_view name) {
   for (char c : name) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
       return absl::InvalidArgumentError(
-          absl::StrCat("image name \"", name, "\" contains white space or control characters"));
+          absl::StrCat("image name \"", name,
+                       "\" contains white space or control characters"));
     }
   }
   return absl::OkStatus();

@@ -1,4 +1,5 @@
-// Image names as containerd and Docker write them: [registry/]path[:tag][@digest].
+// Image names as containerd and Docker write them:
+// [registry/]path[:tag][@digest].
 #ifndef HPC_IMPORTER_TRANSPORT_IMAGE_NAME_H_
 #define HPC_IMPORTER_TRANSPORT_IMAGE_NAME_H_
 

@@ -20,36 +20,38 @@ absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,
   if (writer.Has(path)) return absl::OkStatus();
   auto stream = source.Open(blob);
   if (!stream.ok()) return stream.status();
-  return writer.AddFile(path, blob.size, [&](const auto& write) -> absl::Status {
-    oci::Digester digester;
-    std::string buffer(kCopyBuffer, '\0');
-    int64_t total = 0;
-    while (true) {
-      auto n = (*stream)->Read(buffer.data(), buffer.size());
-      if (!n.ok()) return n.status();
-      if (*n == 0) break;
-      total += static_cast<int64_t>(*n);
-      if (total > blob.size) {
-        return absl::DataLossError(absl::StrCat(source.name(), ": blob ", blob.digest.str(),
-                                                " is larger than the ", blob.size,
-                                                " bytes its descriptor declares"));
-      }
-      absl::string_view chunk(buffer.data(), *n);
-      digester.Update(chunk);
-      if (absl::Status s = write(chunk); !s.ok()) return s;
-    }
-    if (total != blob.size) {
-      return absl::DataLossError(absl::StrCat(source.name(), ": blob ", blob.digest.str(),
-                                              " has ", total, " bytes, not the ", blob.size,
-                                              " its descriptor declares"));
-    }
-    if (oci::Digest actual = digester.Current(); actual != blob.digest) {
-      return absl::DataLossError(absl::StrCat(source.name(), ": blob ", blob.digest.str(),
-                                              " does not match its content (", actual.str(),
-                                              ")"));
-    }
-    return absl::OkStatus();
-  });
+  return writer.AddFile(
+      path, blob.size, [&](const auto& write) -> absl::Status {
+        oci::Digester digester;
+        std::string buffer(kCopyBuffer, '\0');
+        int64_t total = 0;
+        while (true) {
+          auto n = (*stream)->Read(buffer.data(), buffer.size());
+          if (!n.ok()) return n.status();
+          if (*n == 0) break;
+          total += static_cast<int64_t>(*n);
+          if (total > blob.size) {
+            return absl::DataLossError(
+                absl::StrCat(source.name(), ": blob ", blob.digest.str(),
+                             " is larger than the ", blob.size,
+                             " bytes its descriptor declares"));
+          }
+          absl::string_view chunk(buffer.data(), *n);
+          digester.Update(chunk);
+          if (absl::Status s = write(chunk); !s.ok()) return s;
+        }
+        if (total != blob.size) {
+          return absl::DataLossError(absl::StrCat(
+              source.name(), ": blob ", blob.digest.str(), " has ", total,
+              " bytes, not the ", blob.size, " its descriptor declares"));
+        }
+        if (oci::Digest actual = digester.Current(); actual != blob.digest) {
+          return absl::DataLossError(
+              absl::StrCat(source.name(), ": blob ", blob.digest.str(),
+                           " does not match its content (", actual.str(), ")"));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
@@ -78,42 +80,55 @@ absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
     for (const oci::Descriptor& d : index->manifests()) {
       auto name = d.annotations.find(kContainerdNameAnnotation);
       auto tag = d.annotations.find(kRefNameAnnotation);
-      bool same = (name != d.annotations.end() && name->second == options.image_name) ||
-                  (name == d.annotations.end() && tag != d.annotations.end() &&
-                   !options.image_name.empty() && tag->second == TagOf(options.image_name));
+      bool same =
+          (name != d.annotations.end() && name->second == options.image_name) ||
+          (name == d.annotations.end() && tag != d.annotations.end() &&
+           !options.image_name.empty() &&
+           tag->second == TagOf(options.image_name));
       if (!same && d.digest != root.digest) entries.push_back(d);
     }
   }
   entries.push_back(root);
   oci::Index index = oci::Index::Make(oci::MediaTypeFormat::kOci, entries);
 
-  if (absl::Status s = writer.AddBytes("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  if (absl::Status s =
+          writer.AddBytes("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
       !s.ok()) {
     return s;
   }
   if (options.docker_manifest) {
     if (!oci::IsManifest(source.root().media_type)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source.name(), " is an index of several images; a docker-archive holds one image per "
-                         "name: copy one platform of it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source.name(),
+                       " is an index of several images; a docker-archive holds "
+                       "one image per "
+                       "name: copy one platform of it"));
     }
     auto bytes = image::ReadSmallBlob(source, source.root());
     if (!bytes.ok()) return bytes.status();
     auto manifest = oci::Manifest::Parse(*bytes, source.name());
     if (!manifest.ok()) return manifest.status();
-    oci::Json entry = {{"Config", absl::StrCat("blobs/sha256/", manifest->config().digest.hex())},
-                       {"RepoTags", oci::Json::array()},
-                       {"Layers", oci::Json::array()}};
-    if (!options.image_name.empty()) entry["RepoTags"].push_back(options.image_name);
+    oci::Json entry = {
+        {"Config",
+         absl::StrCat("blobs/sha256/", manifest->config().digest.hex())},
+        {"RepoTags", oci::Json::array()},
+        {"Layers", oci::Json::array()}};
+    if (!options.image_name.empty())
+      entry["RepoTags"].push_back(options.image_name);
     for (const oci::Descriptor& layer : manifest->layers()) {
-      entry["Layers"].push_back(absl::StrCat("blobs/sha256/", layer.digest.hex()));
+      entry["Layers"].push_back(
+          absl::StrCat("blobs/sha256/", layer.digest.hex()));
     }
     oci::Json list = oci::Json::array({entry});
-    if (absl::Status s = writer.AddBytes("manifest.json", oci::CanonicalJson(list)); !s.ok()) {
+    if (absl::Status s =
+            writer.AddBytes("manifest.json", oci::CanonicalJson(list));
+        !s.ok()) {
       return s;
     }
   }
-  if (absl::Status s = writer.AddBytes("index.json", index.Serialize()); !s.ok()) return s;
+  if (absl::Status s = writer.AddBytes("index.json", index.Serialize());
+      !s.ok())
+    return s;
   return writer.Commit();
 }
 

@@ -1,8 +1,8 @@
 #include "importer/transport/layout_writer.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,11 +21,12 @@ namespace fs = std::filesystem;
 namespace {
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::Status(errno == ENOSPC ? absl::StatusCode::kResourceExhausted
-                      : errno == EACCES || errno == EPERM || errno == EROFS
-                          ? absl::StatusCode::kPermissionDenied
-                          : absl::StatusCode::kInternal,
-                      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+  return absl::Status(
+      errno == ENOSPC ? absl::StatusCode::kResourceExhausted
+      : errno == EACCES || errno == EPERM || errno == EROFS
+          ? absl::StatusCode::kPermissionDenied
+          : absl::StatusCode::kInternal,
+      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 // Writes all of `data` to `fd`.
@@ -43,7 +44,8 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 
 class DirectoryWriter final : public LayoutWriter {
  public:
-  DirectoryWriter(std::string dir, bool created) : dir_(std::move(dir)), created_(created) {}
+  DirectoryWriter(std::string dir, bool created)
+      : dir_(std::move(dir)), created_(created) {}
   ~DirectoryWriter() override {
     if (created_ && !committed_) {
       std::error_code ec;
@@ -56,16 +58,19 @@ class DirectoryWriter final : public LayoutWriter {
     return fs::exists(fs::path(dir_) / path, ec);
   }
 
-  absl::Status AddFile(const std::string& path, int64_t size, const Producer& produce) override {
+  absl::Status AddFile(const std::string& path, int64_t size,
+                       const Producer& produce) override {
     fs::path target = fs::path(dir_) / path;
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     if (ec) {
-      return absl::InternalError(
-          absl::StrCat("creating ", target.parent_path().string(), ": ", ec.message()));
+      return absl::InternalError(absl::StrCat(
+          "creating ", target.parent_path().string(), ": ", ec.message()));
     }
     std::string tmp = target.string() + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd =
+        ::open(tmp.c_str(),
+               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) return Errno("create", tmp);
     int64_t written = 0;
     absl::Status status = produce([&](absl::string_view chunk) {
@@ -77,14 +82,18 @@ class DirectoryWriter final : public LayoutWriter {
           absl::StrCat(path, ": wrote ", written, " bytes, expected ", size));
     }
     if (::close(fd) != 0 && status.ok()) status = Errno("close", tmp);
-    if (status.ok() && ::rename(tmp.c_str(), target.c_str()) != 0) status = Errno("rename", tmp);
+    if (status.ok() && ::rename(tmp.c_str(), target.c_str()) != 0)
+      status = Errno("rename", tmp);
     if (!status.ok()) ::unlink(tmp.c_str());
     return status;
   }
 
-  absl::StatusOr<std::string> ReadExisting(const std::string& path) const override {
+  absl::StatusOr<std::string> ReadExisting(
+      const std::string& path) const override {
     std::ifstream in(fs::path(dir_) / path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat(dir_, "/", path, " does not exist"));
+    if (!in)
+      return absl::NotFoundError(
+          absl::StrCat(dir_, "/", path, " does not exist"));
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
@@ -117,15 +126,19 @@ class ArchiveWriter final : public LayoutWriter {
     return absl::OkStatus();
   }
 
-  bool Has(const std::string& path) const override { return written_.count(path) > 0; }
+  bool Has(const std::string& path) const override {
+    return written_.count(path) > 0;
+  }
 
-  absl::Status AddFile(const std::string& path, int64_t size, const Producer& produce) override {
+  absl::Status AddFile(const std::string& path, int64_t size,
+                       const Producer& produce) override {
     if (absl::Status s = tar_->BeginFile(path, size); !s.ok()) return s;
     int64_t written = 0;
     absl::Status status = produce([&](absl::string_view chunk) {
       written += static_cast<int64_t>(chunk.size());
       if (written > size) {
-        return absl::DataLossError(absl::StrCat(path, ": more than the ", size, " bytes declared"));
+        return absl::DataLossError(
+            absl::StrCat(path, ": more than the ", size, " bytes declared"));
       }
       return tar_->WriteData(chunk);
     });
@@ -137,8 +150,10 @@ class ArchiveWriter final : public LayoutWriter {
     return status;
   }
 
-  absl::StatusOr<std::string> ReadExisting(const std::string& path) const override {
-    return absl::NotFoundError(absl::StrCat(path, " is not read back from archives"));
+  absl::StatusOr<std::string> ReadExisting(
+      const std::string& path) const override {
+    return absl::NotFoundError(
+        absl::StrCat(path, " is not read back from archives"));
   }
 
   absl::Status Commit() override {
@@ -149,7 +164,8 @@ class ArchiveWriter final : public LayoutWriter {
       return Errno("close", tmp_);
     }
     fd_ = -1;
-    if (::rename(tmp_.c_str(), file_.c_str()) != 0) return Errno("rename", tmp_);
+    if (::rename(tmp_.c_str(), file_.c_str()) != 0)
+      return Errno("rename", tmp_);
     committed_ = true;
     return absl::OkStatus();
   }
@@ -165,18 +181,20 @@ class ArchiveWriter final : public LayoutWriter {
 
 }  // namespace
 
-absl::Status LayoutWriter::AddBytes(const std::string& path, absl::string_view bytes) {
+absl::Status LayoutWriter::AddBytes(const std::string& path,
+                                    absl::string_view bytes) {
   return AddFile(path, static_cast<int64_t>(bytes.size()),
                  [&](const auto& write) { return write(bytes); });
 }
 
-absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutDirectory(const std::string& dir,
-                                                                  bool force) {
+absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutDirectory(
+    const std::string& dir, bool force) {
   std::error_code ec;
   bool exists = fs::exists(dir, ec);
   if (exists) {
     if (!fs::is_directory(dir, ec)) {
-      return absl::AlreadyExistsError(absl::StrCat(dir, " exists and is not a directory"));
+      return absl::AlreadyExistsError(
+          absl::StrCat(dir, " exists and is not a directory"));
     }
     bool empty = fs::is_empty(dir, ec);
     bool layout = fs::exists(fs::path(dir) / "oci-layout", ec);
@@ -185,30 +203,37 @@ absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutDirectory(const std::str
           absl::StrCat(dir, " exists; pass --force to add the image to it"));
     }
     if (!empty && !layout) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          dir, " exists and is not an OCI layout; refusing to write into it even with --force"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir,
+                       " exists and is not an OCI layout; refusing to write "
+                       "into it even with --force"));
     }
   } else {
     fs::create_directories(dir, ec);
-    if (ec) return absl::PermissionDeniedError(absl::StrCat("creating ", dir, ": ", ec.message()));
+    if (ec)
+      return absl::PermissionDeniedError(
+          absl::StrCat("creating ", dir, ": ", ec.message()));
   }
   return std::unique_ptr<LayoutWriter>(new DirectoryWriter(dir, !exists));
 }
 
-absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutArchive(const std::string& file,
-                                                                bool force, absl::Time mtime) {
+absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutArchive(
+    const std::string& file, bool force, absl::Time mtime) {
   std::error_code ec;
   if (fs::exists(file, ec)) {
     if (fs::is_directory(file, ec)) {
       return absl::AlreadyExistsError(absl::StrCat(file, " is a directory"));
     }
     if (!force) {
-      return absl::AlreadyExistsError(absl::StrCat(file, " exists; pass --force to replace it"));
+      return absl::AlreadyExistsError(
+          absl::StrCat(file, " exists; pass --force to replace it"));
     }
   }
   fs::path target(file);
-  std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-  std::string tmp = absl::StrCat(dir, "/.", target.filename().string(), ".XXXXXX");
+  std::string dir =
+      target.has_parent_path() ? target.parent_path().string() : ".";
+  std::string tmp =
+      absl::StrCat(dir, "/.", target.filename().string(), ".XXXXXX");
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Errno("create a temporary file in", dir);
   ::fchmod(fd, 0644);

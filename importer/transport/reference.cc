@@ -25,8 +25,9 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
       "base:, oci:, oci-archive:, docker-archive:, containerd:";
   size_t colon = text.find(':');
   if (colon == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "image reference \"", text, "\" has no transport; use one of ", kKnown));
+    return absl::InvalidArgumentError(
+        absl::StrCat("image reference \"", text,
+                     "\" has no transport; use one of ", kKnown));
   }
   absl::string_view name = text.substr(0, colon);
   absl::string_view rest = text.substr(colon + 1);
@@ -40,8 +41,8 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   if (name == "containerd") {
     ref.transport = Transport::kContainerd;
     if (rest.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("image reference \"", text, "\": containerd: needs an image name"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "image reference \"", text, "\": containerd: needs an image name"));
     }
     ref.path = std::string(rest);
     return ref;
@@ -53,16 +54,17 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   } else if (name == "docker-archive") {
     ref.transport = Transport::kDockerArchive;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("image reference \"", text,
-                                                   "\": unknown transport \"", name,
-                                                   "\"; use one of ", kKnown));
+    return absl::InvalidArgumentError(
+        absl::StrCat("image reference \"", text, "\": unknown transport \"",
+                     name, "\"; use one of ", kKnown));
   }
   size_t split = rest.find(':');
   ref.path = std::string(rest.substr(0, split));
-  if (split != absl::string_view::npos) ref.tag = std::string(rest.substr(split + 1));
+  if (split != absl::string_view::npos)
+    ref.tag = std::string(rest.substr(split + 1));
   if (ref.path.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("image reference \"", text, "\": ", name, ": needs a path"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "image reference \"", text, "\": ", name, ": needs a path"));
   }
   return ref;
 }

@@ -21,7 +21,8 @@ enum class Transport { kBase, kOci, kOciArchive, kDockerArchive, kContainerd };
 
 struct Reference {
   Transport transport;
-  std::string path;  // DIR or FILE; the version for base:; the name for containerd:
+  std::string
+      path;  // DIR or FILE; the version for base:; the name for containerd:
   std::string tag;   // TAG or REF after the path, may be empty
   std::string text;  // as the user wrote it
 

@@ -24,8 +24,8 @@ absl::Status WriteImageToStore(image::ImageSource& image, store::Store& store) {
   auto blobs = image::ListBlobs(image);
   if (!blobs.ok()) return blobs.status();
   for (const oci::Descriptor& blob : *blobs) {
-    auto writer = store.OpenWriter(absl::StrCat("inject-", blob.digest.str()), blob.size,
-                                   blob.digest.str());
+    auto writer = store.OpenWriter(absl::StrCat("inject-", blob.digest.str()),
+                                   blob.size, blob.digest.str());
     if (absl::IsAlreadyExists(writer.status())) continue;
     if (!writer.ok()) return writer.status();
     if ((*writer)->Status().offset > 0) {
@@ -38,7 +38,9 @@ absl::Status WriteImageToStore(image::ImageSource& image, store::Store& store) {
       auto n = (*stream)->Read(buffer.data(), buffer.size());
       if (!n.ok()) return n.status();
       if (*n == 0) break;
-      if (absl::Status s = (*writer)->Write(absl::string_view(buffer.data(), *n)); !s.ok()) {
+      if (absl::Status s =
+              (*writer)->Write(absl::string_view(buffer.data(), *n));
+          !s.ok()) {
         return s;
       }
     }
@@ -48,8 +50,8 @@ absl::Status WriteImageToStore(image::ImageSource& image, store::Store& store) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<BaseInjector>> BaseInjector::Start(store::Store& store,
-                                                                  InjectOptions options) {
+absl::StatusOr<std::unique_ptr<BaseInjector>> BaseInjector::Start(
+    store::Store& store, InjectOptions options) {
   base::BaseImageOptions base_options;
   auto created = base::ReproducibleTime();
   if (!created.ok()) return created.status();
@@ -57,12 +59,14 @@ absl::StatusOr<std::unique_ptr<BaseInjector>> BaseInjector::Start(store::Store& 
   auto image = base::GenerateBaseImage(base_options);
   if (!image.ok()) return image.status();
   if (absl::Status s = WriteImageToStore(**image, store); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("writing the base image into the store: ",
-                                               s.message()));
+    return absl::Status(
+        s.code(),
+        absl::StrCat("writing the base image into the store: ", s.message()));
   }
   log::Info("base image %s (%s) is in the store", options.image_name,
             (*image)->root().digest.str());
-  std::unique_ptr<BaseInjector> injector(new BaseInjector(std::move(*image), std::move(options)));
+  std::unique_ptr<BaseInjector> injector(
+      new BaseInjector(std::move(*image), std::move(options)));
   injector->thread_ = std::thread(&BaseInjector::Run, injector.get());
   return injector;
 }
@@ -80,16 +84,17 @@ void BaseInjector::Run() {
   absl::Duration pause = kFirstRetry;
   bool told_waiting = false;
   while (!stop_.HasBeenNotified()) {
-    auto connection = containerd::Connection::Dial(options_.containerd_address, options_.ns,
-                                                   kConnectWait);
+    auto connection = containerd::Connection::Dial(options_.containerd_address,
+                                                   options_.ns, kConnectWait);
     absl::Status status = connection.status();
     if (connection.ok()) {
       containerd::RegisterOptions register_options;
       register_options.names = {options_.image_name};
-      auto result = containerd::RegisterImage(**connection, *image_, register_options);
+      auto result =
+          containerd::RegisterImage(**connection, *image_, register_options);
       if (result.ok()) {
-        log::Info("base image registered in containerd namespace %s as %s%s", options_.ns,
-                  absl::StrJoin(result->records, ", "),
+        log::Info("base image registered in containerd namespace %s as %s%s",
+                  options_.ns, absl::StrJoin(result->records, ", "),
                   result->changed ? "" : " (already there)");
         registered_.Notify();
         return;
@@ -97,7 +102,8 @@ void BaseInjector::Run() {
       status = result.status();
     }
     if (!told_waiting || !absl::IsUnavailable(status)) {
-      log::Info("base image not registered yet, retrying: %s", status.message());
+      log::Info("base image not registered yet, retrying: %s",
+                status.message());
       told_waiting = true;
     }
     if (absl::IsUnavailable(status)) {

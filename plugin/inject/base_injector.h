@@ -34,8 +34,8 @@ class BaseInjector {
  public:
   // Generates the base image and writes its blobs to `store`; then starts
   // registering it in containerd in the background.
-  static absl::StatusOr<std::unique_ptr<BaseInjector>> Start(store::Store& store,
-                                                             InjectOptions options);
+  static absl::StatusOr<std::unique_ptr<BaseInjector>> Start(
+      store::Store& store, InjectOptions options);
   // Stops retrying and waits for the background work to end.
   ~BaseInjector();
 

@@ -17,17 +17,21 @@ using Service = contentapi::Content::AsyncService;
 template <class Request, class Response>
 class UnaryCall final : public AsyncCall {
  public:
-  using RequestMethod = void (Service::*)(grpc::ServerContext*, Request*,
-                                          grpc::ServerAsyncResponseWriter<Response>*,
-                                          grpc::CompletionQueue*,
-                                          grpc::ServerCompletionQueue*, void*);
+  using RequestMethod = void (Service::*)(
+      grpc::ServerContext*, Request*,
+      grpc::ServerAsyncResponseWriter<Response>*, grpc::CompletionQueue*,
+      grpc::ServerCompletionQueue*, void*);
   using Handler = grpc::Status (ContentService::*)(const Request&, Response*);
 
-  UnaryCall(const AsyncCallContext& context, RequestMethod request_method, Handler handler)
-      : context_(context), request_method_(request_method), handler_(handler),
+  UnaryCall(const AsyncCallContext& context, RequestMethod request_method,
+            Handler handler)
+      : context_(context),
+        request_method_(request_method),
+        handler_(handler),
         responder_(&server_context_) {
-    (context_.service->*request_method_)(&server_context_, &request_, &responder_,
-                                         context_.cq, context_.cq, this);
+    (context_.service->*request_method_)(&server_context_, &request_,
+                                         &responder_, context_.cq, context_.cq,
+                                         this);
   }
 
   void Proceed(bool ok) override {
@@ -80,7 +84,8 @@ class StreamingCall : public AsyncCall {
         return SendNext();
       case State::kStreaming:
         if (!ok) {
-          return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+          return Finish(
+              grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
         }
         return SendNext();
       case State::kFinishing:
@@ -100,7 +105,8 @@ class StreamingCall : public AsyncCall {
     if (grpc::Status s = Next(&response_); !s.ok()) return Finish(s);
     if (done()) {
       state_ = State::kFinishing;
-      writer_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, this);
+      writer_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK,
+                             this);
     } else {
       state_ = State::kStreaming;
       writer_.Write(response_, this);
@@ -120,16 +126,18 @@ class StreamingCall : public AsyncCall {
   State state_ = State::kWaiting;
 };
 
-class ReadCall final
-    : public StreamingCall<contentapi::ReadContentRequest, contentapi::ReadContentResponse> {
+class ReadCall final : public StreamingCall<contentapi::ReadContentRequest,
+                                            contentapi::ReadContentResponse> {
  public:
   explicit ReadCall(const AsyncCallContext& context) : StreamingCall(context) {
-    context_.service->RequestRead(&server_context_, &request_, &writer_, context_.cq,
-                                  context_.cq, this);
+    context_.service->RequestRead(&server_context_, &request_, &writer_,
+                                  context_.cq, context_.cq, this);
   }
 
  private:
-  grpc::Status Begin() override { return read_.Start(context_.content->store(), request_); }
+  grpc::Status Begin() override {
+    return read_.Start(context_.content->store(), request_);
+  }
   bool done() const override { return read_.done(); }
   grpc::Status Next(contentapi::ReadContentResponse* response) override {
     return read_.Next(response);
@@ -139,16 +147,18 @@ class ReadCall final
   BlobRead read_;
 };
 
-class ListCall final
-    : public StreamingCall<contentapi::ListContentRequest, contentapi::ListContentResponse> {
+class ListCall final : public StreamingCall<contentapi::ListContentRequest,
+                                            contentapi::ListContentResponse> {
  public:
   explicit ListCall(const AsyncCallContext& context) : StreamingCall(context) {
-    context_.service->RequestList(&server_context_, &request_, &writer_, context_.cq,
-                                  context_.cq, this);
+    context_.service->RequestList(&server_context_, &request_, &writer_,
+                                  context_.cq, context_.cq, this);
   }
 
  private:
-  grpc::Status Begin() override { return context_.content->List(request_, &batches_); }
+  grpc::Status Begin() override {
+    return context_.content->List(request_, &batches_);
+  }
   bool done() const override { return next_ == batches_.size(); }
   grpc::Status Next(contentapi::ListContentResponse* response) override {
     response->Swap(&batches_[next_++]);
@@ -165,9 +175,11 @@ class ListCall final
 class WriteCall final : public AsyncCall {
  public:
   explicit WriteCall(const AsyncCallContext& context)
-      : context_(context), stream_(&server_context_), session_(context.content->store()) {
-    context_.service->RequestWrite(&server_context_, &stream_, context_.cq, context_.cq,
-                                   this);
+      : context_(context),
+        stream_(&server_context_),
+        session_(context.content->store()) {
+    context_.service->RequestWrite(&server_context_, &stream_, context_.cq,
+                                   context_.cq, this);
   }
 
   void Proceed(bool ok) override {
@@ -180,10 +192,11 @@ class WriteCall final : public AsyncCall {
         if (!ok) {
           // The client closed its side or went away; an unfinished ingest
           // stays resumable.
-          return Finish(received_ ? grpc::Status::OK
-                                  : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                                 "write stream closed before its first "
-                                                 "message"));
+          return Finish(
+              received_ ? grpc::Status::OK
+                        : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       "write stream closed before its first "
+                                       "message"));
         }
         received_ = true;
         if (grpc::Status s = session_.Handle(request_, &response_); !s.ok()) {
@@ -191,7 +204,8 @@ class WriteCall final : public AsyncCall {
         }
         if (session_.finished()) {
           state_ = State::kFinishing;
-          stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK, this);
+          stream_.WriteAndFinish(response_, grpc::WriteOptions(),
+                                 grpc::Status::OK, this);
           return;
         }
         state_ = State::kWriting;
@@ -199,7 +213,8 @@ class WriteCall final : public AsyncCall {
         return;
       case State::kWriting:
         if (!ok) {
-          return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+          return Finish(
+              grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
         }
         return ReadRequest();
       case State::kFinishing:
@@ -233,9 +248,10 @@ class WriteCall final : public AsyncCall {
 };
 
 template <class Request, class Response>
-void PostUnary(const AsyncCallContext& context,
-               typename UnaryCall<Request, Response>::RequestMethod request_method,
-               typename UnaryCall<Request, Response>::Handler handler) {
+void PostUnary(
+    const AsyncCallContext& context,
+    typename UnaryCall<Request, Response>::RequestMethod request_method,
+    typename UnaryCall<Request, Response>::Handler handler) {
   new UnaryCall<Request, Response>(context, request_method, handler);
 }
 
@@ -245,16 +261,16 @@ void PostContentCalls(const AsyncCallContext& context) {
   namespace api = contentapi;
   PostUnary<api::InfoRequest, api::InfoResponse>(context, &Service::RequestInfo,
                                                  &ContentService::Info);
-  PostUnary<api::UpdateRequest, api::UpdateResponse>(context, &Service::RequestUpdate,
-                                                     &ContentService::Update);
+  PostUnary<api::UpdateRequest, api::UpdateResponse>(
+      context, &Service::RequestUpdate, &ContentService::Update);
   PostUnary<api::DeleteContentRequest, google::protobuf::Empty>(
       context, &Service::RequestDelete, &ContentService::Delete);
-  PostUnary<api::StatusRequest, api::StatusResponse>(context, &Service::RequestStatus,
-                                                     &ContentService::Status);
+  PostUnary<api::StatusRequest, api::StatusResponse>(
+      context, &Service::RequestStatus, &ContentService::Status);
   PostUnary<api::ListStatusesRequest, api::ListStatusesResponse>(
       context, &Service::RequestListStatuses, &ContentService::ListStatuses);
-  PostUnary<api::AbortRequest, google::protobuf::Empty>(context, &Service::RequestAbort,
-                                                        &ContentService::Abort);
+  PostUnary<api::AbortRequest, google::protobuf::Empty>(
+      context, &Service::RequestAbort, &ContentService::Abort);
   new ReadCall(context);
   new ListCall(context);
   new WriteCall(context);

@@ -23,13 +23,15 @@ grpc::Status BlobRead::Start(
   const int64_t size = reader_->size();
   offset_ = std::max<int64_t>(request.offset(), 0);
   if (offset_ > size) {
-    return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                        absl::StrCat("read past object length ", size, " bytes"));
+    return grpc::Status(
+        grpc::StatusCode::OUT_OF_RANGE,
+        absl::StrCat("read past object length ", size, " bytes"));
   }
   // The size asked for is what the caller wants, not the blob's size, which
   // it may not know: anything up to the end.
   remaining_ = request.size();
-  if (remaining_ <= 0 || remaining_ > size - offset_) remaining_ = size - offset_;
+  if (remaining_ <= 0 || remaining_ > size - offset_)
+    remaining_ = size - offset_;
   return grpc::Status::OK;
 }
 
@@ -42,8 +44,8 @@ grpc::Status BlobRead::Next(
   if (!n.ok()) return ToGrpcStatus(n.status());
   if (*n == 0) {
     return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                        absl::StrCat("content ", digest_, " ended at ", offset_, " of ",
-                                     reader_->size(), " bytes"));
+                        absl::StrCat("content ", digest_, " ended at ", offset_,
+                                     " of ", reader_->size(), " bytes"));
   }
   data->resize(*n);
   response->set_offset(offset_);

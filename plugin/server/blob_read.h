@@ -19,10 +19,12 @@ class BlobRead {
  public:
   // Resolves the blob and the range; NotFound, InvalidArgument or
   // OutOfRange (offset past the end) when it cannot be served.
-  grpc::Status Start(store::Store& store,
-                     const containerd::services::content::v1::ReadContentRequest& request);
+  grpc::Status Start(
+      store::Store& store,
+      const containerd::services::content::v1::ReadContentRequest& request);
   // Fills `response` with the next chunk.
-  grpc::Status Next(containerd::services::content::v1::ReadContentResponse* response);
+  grpc::Status Next(
+      containerd::services::content::v1::ReadContentResponse* response);
   // True when nothing (more) is to be sent.
   bool done() const { return remaining_ == 0; }
 

@@ -61,8 +61,9 @@ grpc::Status ContentService::Update(const contentapi::UpdateRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status ContentService::List(const contentapi::ListContentRequest& request,
-                                  std::vector<contentapi::ListContentResponse>* batches) {
+grpc::Status ContentService::List(
+    const contentapi::ListContentRequest& request,
+    std::vector<contentapi::ListContentResponse>* batches) {
   absl::Status status =
       store_.Walk(Filters(request.filters()), [&](const store::BlobInfo& info) {
         if (batches->empty() || batches->back().info_size() >= kListBatch) {
@@ -74,8 +75,8 @@ grpc::Status ContentService::List(const contentapi::ListContentRequest& request,
   return ToGrpcStatus(status);
 }
 
-grpc::Status ContentService::Delete(const contentapi::DeleteContentRequest& request,
-                                    google::protobuf::Empty*) {
+grpc::Status ContentService::Delete(
+    const contentapi::DeleteContentRequest& request, google::protobuf::Empty*) {
   log::Debug("delete content %s", request.digest());
   return ToGrpcStatus(store_.Delete(request.digest()));
 }
@@ -93,8 +94,9 @@ grpc::Status ContentService::Status(const contentapi::StatusRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status ContentService::ListStatuses(const contentapi::ListStatusesRequest& request,
-                                          contentapi::ListStatusesResponse* response) {
+grpc::Status ContentService::ListStatuses(
+    const contentapi::ListStatusesRequest& request,
+    contentapi::ListStatusesResponse* response) {
   auto statuses = store_.ListStatuses(Filters(request.filters()));
   if (!statuses.ok()) return ToGrpcStatus(statuses.status());
   for (const store::IngestStatus& status : *statuses) {

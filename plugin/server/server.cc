@@ -27,8 +27,8 @@ constexpr int kQueueThreads = 4;
 constexpr size_t kBufferQuota = 24 << 20;
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(store::Store& store,
-                                                      const std::string& socket_path) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    store::Store& store, const std::string& socket_path) {
   if (absl::Status s = PrepareSocketPath(socket_path); !s.ok()) return s;
 
   std::unique_ptr<Server> server(new Server(socket_path, store));

@@ -23,8 +23,8 @@ class Server {
  public:
   // Serves `store` (which must outlive the server) on the unix socket at
   // `socket_path`, replacing a stale socket there.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(store::Store& store,
-                                                       const std::string& socket_path);
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      store::Store& store, const std::string& socket_path);
 
   ~Server();
   Server(const Server&) = delete;

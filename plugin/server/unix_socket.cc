@@ -21,7 +21,8 @@ bool SocketAcceptsConnections(const std::string& path) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  bool ok =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
 }
@@ -32,13 +33,15 @@ absl::Status PrepareSocketPath(const std::string& path) {
         absl::StrCat("socket address \"", path, "\" must be an absolute path"));
   }
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "socket address \"", path, "\" is longer than the ",
-        sizeof(sockaddr_un{}.sun_path) - 1, " bytes a unix socket path may have"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("socket address \"", path, "\" is longer than the ",
+                     sizeof(sockaddr_un{}.sun_path) - 1,
+                     " bytes a unix socket path may have"));
   }
   std::string parent = path.substr(0, path.find_last_of('/'));
   if (!parent.empty()) {
-    if (absl::Status s = store::MakeDirs(*store::DefaultFileSystem(), parent, 0711);
+    if (absl::Status s =
+            store::MakeDirs(*store::DefaultFileSystem(), parent, 0711);
         !s.ok()) {
       return s;
     }
@@ -50,12 +53,13 @@ absl::Status PrepareSocketPath(const std::string& path) {
   }
   if (!S_ISSOCK(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, " exists and is not a socket; remove it or choose another --address"));
+        path,
+        " exists and is not a socket; remove it or choose another --address"));
   }
   if (SocketAcceptsConnections(path)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "another process is serving on ", path,
-        "; stop it or choose another --address"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("another process is serving on ", path,
+                     "; stop it or choose another --address"));
   }
   log::Info("removing stale socket %s", path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {

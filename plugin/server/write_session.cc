@@ -74,13 +74,14 @@ grpc::Status WriteSession::Handle(const api::WriteContentRequest& request,
         if (absl::Status s = writer_->Truncate(0); !s.ok()) return Fail(s);
       }
       if (!request.data().empty()) {
-        if (absl::Status s = writer_->Write(request.data()); !s.ok()) return Fail(s);
+        if (absl::Status s = writer_->Write(request.data()); !s.ok())
+          return Fail(s);
       }
       response->set_offset(writer_->Status().offset);
       if (request.action() == api::COMMIT) {
         store::Labels labels(request.labels().begin(), request.labels().end());
-        absl::Status s = writer_->Commit(total_, expected_,
-                                         request.labels().empty() ? nullptr : &labels);
+        absl::Status s = writer_->Commit(
+            total_, expected_, request.labels().empty() ? nullptr : &labels);
         if (!s.ok()) return Fail(s);
         finished_ = true;
       }

@@ -25,12 +25,14 @@ class WriteSession {
 
   // Handles one request. On OK, `response` is to be sent, and the stream
   // ends after it when finished(). On error the stream ends with it.
-  grpc::Status Handle(const containerd::services::content::v1::WriteContentRequest& request,
-                      containerd::services::content::v1::WriteContentResponse* response);
+  grpc::Status Handle(
+      const containerd::services::content::v1::WriteContentRequest& request,
+      containerd::services::content::v1::WriteContentResponse* response);
   bool finished() const { return finished_; }
 
  private:
-  grpc::Status Begin(const containerd::services::content::v1::WriteContentRequest& request);
+  grpc::Status Begin(
+      const containerd::services::content::v1::WriteContentRequest& request);
   grpc::Status Fail(const absl::Status& status);
 
   store::Store& store_;

@@ -36,7 +36,8 @@ std::string Parent(const std::string& path) {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PosixWritableFile(int fd, std::string path)
+      : fd_(fd), path_(std::move(path)) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -58,7 +59,8 @@ class PosixWritableFile final : public WritableFile {
   }
 
   absl::Status Truncate(int64_t size) override {
-    if (::ftruncate(fd_, size) != 0) return ErrnoStatus(errno, "truncate", path_);
+    if (::ftruncate(fd_, size) != 0)
+      return ErrnoStatus(errno, "truncate", path_);
     return absl::OkStatus();
   }
 
@@ -122,8 +124,8 @@ class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::unique_ptr<WritableFile>> OpenWritable(
       const std::string& path, mode_t mode) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                    mode);
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) return ErrnoStatus(errno, "open", path);
     return std::make_unique<PosixWritableFile>(fd, path);
   }
@@ -137,14 +139,15 @@ class PosixFileSystem final : public FileSystem {
 
   absl::StatusOr<FileInfo> Stat(const std::string& path) override {
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "stat", path);
+    if (::lstat(path.c_str(), &st) != 0)
+      return ErrnoStatus(errno, "stat", path);
     return ToFileInfo(st);
   }
 
   absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& path) override {
-    int fd = ::open(path.c_str(),
-                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd =
+        ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "open directory", path);
     DIR* dir = ::fdopendir(fd);
     if (dir == nullptr) {
@@ -165,7 +168,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   absl::Status MakeDir(const std::string& path, mode_t mode) override {
-    if (::mkdir(path.c_str(), mode) != 0) return ErrnoStatus(errno, "mkdir", path);
+    if (::mkdir(path.c_str(), mode) != 0)
+      return ErrnoStatus(errno, "mkdir", path);
     return absl::OkStatus();
   }
 
@@ -185,8 +189,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   absl::Status SyncDir(const std::string& path) override {
-    int fd = ::open(path.c_str(),
-                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd =
+        ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "open directory", path);
     int rc = ::fsync(fd);
     int err = errno;
@@ -208,9 +212,11 @@ class PosixFileSystem final : public FileSystem {
   absl::Status Chmod(const std::string& path, mode_t mode) override {
     // fchmodat refuses AT_SYMLINK_NOFOLLOW on Linux; lstat first instead.
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "chmod", path);
+    if (::lstat(path.c_str(), &st) != 0)
+      return ErrnoStatus(errno, "chmod", path);
     if (S_ISLNK(st.st_mode)) return ErrnoStatus(ELOOP, "chmod", path);
-    if (::chmod(path.c_str(), mode) != 0) return ErrnoStatus(errno, "chmod", path);
+    if (::chmod(path.c_str(), mode) != 0)
+      return ErrnoStatus(errno, "chmod", path);
     return absl::OkStatus();
   }
 };
@@ -246,7 +252,8 @@ absl::Status ErrnoStatus(int err, absl::string_view what,
       return absl::PermissionDeniedError(message);
     case ELOOP:
       return absl::FailedPreconditionError(
-          absl::StrCat(what, " ", path, ": is a symbolic link; the store never follows links"));
+          absl::StrCat(what, " ", path,
+                       ": is a symbolic link; the store never follows links"));
     case EINVAL:
       return absl::InvalidArgumentError(message);
     default:
@@ -266,9 +273,9 @@ absl::StatusOr<std::string> ReadSmallFile(FileSystem& fs,
         absl::StrCat(path, " is not a regular file"));
   }
   if (static_cast<size_t>(info->size) > limit) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " holds ", info->size, " bytes, more than the ", limit,
-        " expected; the store is damaged"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " holds ", info->size, " bytes, more than the ",
+                     limit, " expected; the store is damaged"));
   }
   std::string data(static_cast<size_t>(info->size), '\0');
   auto n = (*file)->ReadAt(0, data.data(), data.size());
@@ -283,7 +290,8 @@ absl::Status WriteFileAtomic(FileSystem& fs, const std::string& path,
   const bool sync = durability == Durability::kPowerLoss;
   std::string tmp = absl::StrCat(path, ".tmp");
   // A leftover temporary from a crash may hold anything: start it afresh.
-  if (absl::Status s = fs.Remove(tmp); !s.ok() && !absl::IsNotFound(s)) return s;
+  if (absl::Status s = fs.Remove(tmp); !s.ok() && !absl::IsNotFound(s))
+    return s;
   auto file = fs.OpenWritable(tmp, mode);
   if (!file.ok()) return file.status();
   size_t written = 0;
@@ -308,7 +316,8 @@ absl::Status RemoveAll(FileSystem& fs, const std::string& path) {
     auto names = fs.ListDir(path);
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
-      if (absl::Status s = RemoveAll(fs, absl::StrCat(path, "/", name)); !s.ok()) {
+      if (absl::Status s = RemoveAll(fs, absl::StrCat(path, "/", name));
+          !s.ok()) {
         return s;
       }
     }

@@ -76,8 +76,8 @@ class Filter::Parser {
 
   absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(
-        absl::StrFormat("filter %s: parse error at position %d: %s", log::Quote(in_),
-                        pos_, what));
+        absl::StrFormat("filter %s: parse error at position %d: %s",
+                        log::Quote(in_), pos_, what));
   }
 
   absl::StatusOr<Selector> ParseSelector() {
@@ -112,8 +112,7 @@ class Filter::Parser {
     if (!value.ok()) return value.status();
     selector.value = std::move(*value);
     if (selector.op == Operator::kMatches) {
-      auto regex = std::make_shared<re2::RE2>(selector.value,
-                                              re2::RE2::Quiet);
+      auto regex = std::make_shared<re2::RE2>(selector.value, re2::RE2::Quiet);
       if (!regex->ok()) {
         return Error(absl::StrCat("invalid regular expression \"",
                                   selector.value, "\": ", regex->error()));
@@ -153,7 +152,8 @@ class Filter::Parser {
     char quote = in_[pos_++];
     std::string out;
     while (true) {
-      if (AtEnd() || in_[pos_] == '\n') return Error("quoted text not terminated");
+      if (AtEnd() || in_[pos_] == '\n')
+        return Error("quoted text not terminated");
       char c = in_[pos_++];
       if (c == quote) return out;
       if (c == '\0') return Error("unexpected NUL");
@@ -164,15 +164,33 @@ class Filter::Parser {
       if (AtEnd()) return Error("quoted text not terminated");
       char e = in_[pos_++];
       switch (e) {
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'v': out += '\v'; break;
-        case '\\': out += '\\'; break;
-        case 'x': case 'u': case 'U': {
+        case 'a':
+          out += '\a';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case 'x':
+        case 'u':
+        case 'U': {
           int digits = e == 'x' ? 2 : (e == 'u' ? 4 : 8);
           uint32_t cp = 0;
           for (int i = 0; i < digits; ++i) {

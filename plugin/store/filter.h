@@ -2,9 +2,9 @@
 //
 //   filter    := selector ("," selector)*        all selectors must match
 //   selector  := fieldpath [operator value]      no operator: field present
-//   fieldpath := field ("." field)*              field: [A-Za-z0-9_]+ or "quoted"
-//   operator  := "==" | "!=" | "~="             ~= is an RE2 regular expression
-//   value     := "quoted" | unquoted run up to "," or space
+//   fieldpath := field ("." field)*              field: [A-Za-z0-9_]+ or
+//   "quoted" operator  := "==" | "!=" | "~="             ~= is an RE2 regular
+//   expression value     := "quoted" | unquoted run up to "," or space
 //                (~= also takes /regex/ and |regex|)
 //
 // Several filters match when any one of them does; no filter matches all.
@@ -15,11 +15,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace re2 {
 class RE2;

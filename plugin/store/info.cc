@@ -9,9 +9,9 @@ namespace hpc::store {
 absl::Status ValidateRef(absl::string_view ref) {
   if (ref.empty()) return absl::InvalidArgumentError("ref must not be empty");
   if (ref.size() > kMaxRefLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ref is ", ref.size(), " bytes long; at most ", kMaxRefLength,
-        " are accepted"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ref is ", ref.size(), " bytes long; at most ",
+                     kMaxRefLength, " are accepted"));
   }
   if (ref.find('\0') != absl::string_view::npos) {
     return absl::InvalidArgumentError("ref must not contain NUL bytes");

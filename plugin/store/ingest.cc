@@ -84,7 +84,8 @@ absl::StatusOr<IngestStatus> ReadIngestStatus(FileSystem& fs,
   auto total = ReadSmallFile(fs, paths.total, kMetadataFileLimit);
   if (total.ok()) {
     int64_t value = 0;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(*total), &value) && value > 0) {
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(*total), &value) &&
+        value > 0) {
       status.total = value;
     }
   } else if (!absl::IsNotFound(total.status())) {
@@ -97,7 +98,8 @@ absl::Status WriteIngestMetadata(FileSystem& fs, const IngestPaths& paths,
                                  absl::string_view ref, int64_t total,
                                  absl::Time started_at) {
   if (absl::Status s = WriteFileAtomic(fs, paths.ref, ref, kFileMode,
-                                       Durability::kProcessCrash); !s.ok()) {
+                                       Durability::kProcessCrash);
+      !s.ok()) {
     return s;
   }
   std::string when = FormatTimestamp(started_at);
@@ -113,7 +115,7 @@ absl::Status WriteIngestMetadata(FileSystem& fs, const IngestPaths& paths,
   }
   if (total > 0) {
     return WriteFileAtomic(fs, paths.total, absl::StrCat(total), kFileMode,
-                                       Durability::kProcessCrash);
+                           Durability::kProcessCrash);
   }
   absl::Status s = fs.Remove(paths.total);
   return absl::IsNotFound(s) ? absl::OkStatus() : s;

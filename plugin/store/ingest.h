@@ -13,9 +13,9 @@
 #define HPC_PLUGIN_STORE_INGEST_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "plugin/store/file_system.h"
 #include "plugin/store/info.h"
@@ -24,7 +24,8 @@ namespace hpc::store {
 
 struct IngestPaths {
   // The paths of the ingest for `ref` under `ingest_root`.
-  static IngestPaths ForRef(const std::string& ingest_root, absl::string_view ref);
+  static IngestPaths ForRef(const std::string& ingest_root,
+                            absl::string_view ref);
   // The paths of an existing ingest directory.
   static IngestPaths ForDir(std::string dir);
 

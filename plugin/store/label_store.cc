@@ -48,9 +48,9 @@ absl::StatusOr<Labels> LabelStore::Get(const oci::Digest& digest) const {
   Labels labels;
   for (const auto& [key, value] : doc.items()) {
     if (!value.is_string()) {
-      return absl::DataLossError(absl::StrCat(
-          "label \"", key, "\" of ", digest.str(), " in ", path,
-          " is not a string; remove the file to clear them"));
+      return absl::DataLossError(
+          absl::StrCat("label \"", key, "\" of ", digest.str(), " in ", path,
+                       " is not a string; remove the file to clear them"));
     }
     labels.emplace(key, value.get<std::string>());
   }

@@ -11,10 +11,10 @@ absl::Status RefLocks::TryLock(absl::string_view ref) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = held_.try_emplace(std::string(ref), absl::Now());
   if (!inserted) {
-    return absl::UnavailableError(absl::StrCat(
-        "ref ", ref, " locked for ",
-        absl::FormatDuration(absl::Now() - it->second), " (since ",
-        absl::FormatTime(it->second), ")"));
+    return absl::UnavailableError(
+        absl::StrCat("ref ", ref, " locked for ",
+                     absl::FormatDuration(absl::Now() - it->second), " (since ",
+                     absl::FormatTime(it->second), ")"));
   }
   return absl::OkStatus();
 }

@@ -17,11 +17,13 @@ namespace {
 constexpr size_t kRehashBuffer = 1 << 20;
 
 absl::Status NotFoundContent(const oci::Digest& digest) {
-  return absl::NotFoundError(absl::StrCat("content ", digest.str(), ": not found"));
+  return absl::NotFoundError(
+      absl::StrCat("content ", digest.str(), ": not found"));
 }
 
 absl::Status NotFoundIngest(absl::string_view ref) {
-  return absl::NotFoundError(absl::StrCat("ingest ref \"", ref, "\": not found"));
+  return absl::NotFoundError(
+      absl::StrCat("ingest ref \"", ref, "\": not found"));
 }
 
 // The fields containerd's content filters look at.
@@ -31,7 +33,8 @@ std::optional<std::string> InfoField(const BlobInfo& info,
   if (path[0] == "digest") return info.digest.str();
   if (path[0] == "size") return absl::StrCat(info.size);
   if (path[0] == "labels" && path.size() > 1) {
-    auto it = info.labels.find(absl::StrJoin(path.begin() + 1, path.end(), "."));
+    auto it =
+        info.labels.find(absl::StrJoin(path.begin() + 1, path.end(), "."));
     if (it != info.labels.end()) return it->second;
   }
   return std::nullopt;
@@ -83,7 +86,8 @@ absl::Status Store::Init() {
   auto names = fs_.ListDir(ingest_dir_);
   if (!names.ok()) return names.status();
   for (const std::string& name : *names) {
-    IngestPaths paths = IngestPaths::ForDir(absl::StrCat(ingest_dir_, "/", name));
+    IngestPaths paths =
+        IngestPaths::ForDir(absl::StrCat(ingest_dir_, "/", name));
     auto info = fs_.Stat(paths.dir);
     if (!info.ok() || !info->is_directory()) continue;
     if (!fs_.Stat(paths.data).ok() || !fs_.Stat(paths.ref).ok()) {
@@ -113,9 +117,9 @@ absl::StatusOr<FileInfo> Store::StatBlob(const oci::Digest& digest) {
     return info.status();
   }
   if (!info->is_regular()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "content ", digest.str(), ": ", BlobPath(digest),
-        " is not a regular file; the store never follows links"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("content ", digest.str(), ": ", BlobPath(digest),
+                     " is not a regular file; the store never follows links"));
   }
   return info;
 }
@@ -235,11 +239,12 @@ absl::StatusOr<std::shared_ptr<const BlobReader>> Store::ReaderAt(
   auto info = (*file)->Stat();
   if (!info.ok()) return info.status();
   if (!info->is_regular()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "content ", parsed->str(), ": ", BlobPath(*parsed),
-        " is not a regular file"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("content ", parsed->str(), ": ", BlobPath(*parsed),
+                     " is not a regular file"));
   }
-  auto reader = std::make_shared<const BlobReader>(std::move(*file), info->size);
+  auto reader =
+      std::make_shared<const BlobReader>(std::move(*file), info->size);
   readers_.Insert(parsed->str(), reader);
   return reader;
 }
@@ -252,9 +257,9 @@ absl::StatusOr<IngestStatus> Store::Status(absl::string_view ref) {
     return status.status();
   }
   if (status->ref != ref) {
-    return absl::DataLossError(absl::StrCat(
-        "ingest for ref \"", ref, "\" records ref \"", status->ref,
-        "\"; the ingest directory is damaged, abort it"));
+    return absl::DataLossError(
+        absl::StrCat("ingest for ref \"", ref, "\" records ref \"", status->ref,
+                     "\"; the ingest directory is damaged, abort it"));
   }
   return status;
 }
@@ -267,7 +272,8 @@ absl::StatusOr<std::vector<IngestStatus>> Store::ListStatuses(
   if (!names.ok()) return names.status();
   std::vector<IngestStatus> result;
   for (const std::string& name : *names) {
-    IngestPaths paths = IngestPaths::ForDir(absl::StrCat(ingest_dir_, "/", name));
+    IngestPaths paths =
+        IngestPaths::ForDir(absl::StrCat(ingest_dir_, "/", name));
     auto status = ReadIngestStatus(fs_, paths);
     if (!status.ok()) {
       // Committed or aborted while listing, or damaged: not an active ingest.
@@ -331,16 +337,16 @@ absl::StatusOr<std::unique_ptr<Writer>> Store::ResumeOrCreate(
     digester.Reset();
   }
   absl::Time now = absl::Now();
-  if (absl::Status s = WriteIngestMetadata(fs_, paths, ref, total, now); !s.ok()) {
+  if (absl::Status s = WriteIngestMetadata(fs_, paths, ref, total, now);
+      !s.ok()) {
     return s;
   }
   auto file = fs_.OpenWritable(paths.data, 0644);
   if (!file.ok()) return file.status();
   if (absl::Status s = (*file)->Truncate(0); !s.ok()) return s;
-  return std::unique_ptr<Writer>(new Writer(*this, paths, std::string(ref),
-                                            std::move(*file),
-                                            std::move(digester), 0, total, now,
-                                            now));
+  return std::unique_ptr<Writer>(
+      new Writer(*this, paths, std::string(ref), std::move(*file),
+                 std::move(digester), 0, total, now, now));
 }
 
 absl::StatusOr<IngestStatus> Store::Resume(const IngestPaths& paths,
@@ -353,8 +359,9 @@ absl::StatusOr<IngestStatus> Store::Resume(const IngestPaths& paths,
         absl::StrCat("ingest records ref \"", status->ref, "\""));
   }
   if (total > 0 && status->total > 0 && total != status->total) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "expected total ", total, " differs from the ingest's ", status->total));
+    return absl::FailedPreconditionError(
+        absl::StrCat("expected total ", total, " differs from the ingest's ",
+                     status->total));
   }
   if (total > 0 && status->total == 0) status->total = total;
   // The running digest is not stored: hash what is on disk again.

@@ -15,12 +15,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "importer/oci/digest.h"
 #include "plugin/store/blob_reader.h"
 #include "plugin/store/file_system.h"
@@ -71,9 +71,8 @@ class Store {
   // Starts or resumes the ingest for `ref`. `total` and `expected` are what
   // the client expects to write (0 and empty when it does not know);
   // AlreadyExists when `expected` is stored already.
-  absl::StatusOr<std::unique_ptr<Writer>> OpenWriter(absl::string_view ref,
-                                                     int64_t total,
-                                                     absl::string_view expected);
+  absl::StatusOr<std::unique_ptr<Writer>> OpenWriter(
+      absl::string_view ref, int64_t total, absl::string_view expected);
   absl::Status Abort(absl::string_view ref);
 
   const std::string& root() const { return root_; }
@@ -85,8 +84,8 @@ class Store {
 
   absl::Status Init();
   absl::StatusOr<FileInfo> StatBlob(const oci::Digest& digest);
-  absl::StatusOr<std::unique_ptr<Writer>> ResumeOrCreate(
-      absl::string_view ref, int64_t total);
+  absl::StatusOr<std::unique_ptr<Writer>> ResumeOrCreate(absl::string_view ref,
+                                                         int64_t total);
   absl::StatusOr<IngestStatus> Resume(const IngestPaths& paths,
                                       absl::string_view ref, int64_t total,
                                       oci::Digester& digester);

@@ -144,10 +144,10 @@ absl::Status Writer::Commit(int64_t size, absl::string_view expected,
     log::Warn("removing committed ingest %s: %s", ref_, s.ToString());
   }
   if (!synced.ok()) {
-    return absl::Status(synced.code(),
-                        absl::StrCat("commit of ", actual.str(),
-                                     " may not survive power loss: ",
-                                     synced.message()));
+    return absl::Status(
+        synced.code(),
+        absl::StrCat("commit of ", actual.str(),
+                     " may not survive power loss: ", synced.message()));
   }
   return absl::OkStatus();
 }

@@ -17,9 +17,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kBaseName[] =
-    "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0";
+    "mcr.microsoft.com/oss/kubernetes/"
+    "windows-host-process-containers-base-image:v1.0.0";
 constexpr char kBaseRepo[] =
-    "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image";
+    "mcr.microsoft.com/oss/kubernetes/"
+    "windows-host-process-containers-base-image";
 const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
 
 #define REQUIRE_PREREQUISITES()                            \
@@ -46,28 +48,36 @@ class BaseSinkTest : public ::testing::Test {
 
 TEST_F(BaseSinkTest, SkopeoReadsOciArchive) {
   std::string archive = dir_.Join("base.tar");
-  RunResult copy = RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + archive});
+  RunResult copy =
+      RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + archive});
   ASSERT_EQ(copy.exit_code, 0) << copy.output;
-  RunResult inspect = RunCommand({"skopeo", "inspect", "oci-archive:" + archive});
+  RunResult inspect =
+      RunCommand({"skopeo", "inspect", "oci-archive:" + archive});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
   EXPECT_THAT(inspect.output, HasSubstr("\"Os\": \"windows\""));
   EXPECT_THAT(inspect.output, HasSubstr("\"Architecture\": \"amd64\""));
   EXPECT_THAT(inspect.output, HasSubstr(BaseDigest()));
-  RunResult raw = RunCommand({"skopeo", "inspect", "--raw", "oci-archive:" + archive});
+  RunResult raw =
+      RunCommand({"skopeo", "inspect", "--raw", "oci-archive:" + archive});
   EXPECT_THAT(raw.output, Not(HasSubstr("platform")));
 }
 
 TEST_F(BaseSinkTest, SkopeoReadsDockerArchiveAndUmociTheLayout) {
   std::string archive = dir_.Join("docker.tar");
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "docker-archive:" + archive}).exit_code, 0);
-  RunResult inspect = RunCommand({"skopeo", "inspect", "docker-archive:" + archive});
+  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "docker-archive:" + archive})
+                .exit_code,
+            0);
+  RunResult inspect =
+      RunCommand({"skopeo", "inspect", "docker-archive:" + archive});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
   EXPECT_THAT(inspect.output, HasSubstr("\"Os\": \"windows\""));
   RunResult manifest = RunCommand({"tar", "-xOf", archive, "manifest.json"});
-  EXPECT_THAT(manifest.output, HasSubstr(std::string("\"RepoTags\":[\"") + kBaseName));
+  EXPECT_THAT(manifest.output,
+              HasSubstr(std::string("\"RepoTags\":[\"") + kBaseName));
 
   std::string layout = dir_.Join("layout");
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "oci:" + layout}).exit_code, 0);
+  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "oci:" + layout}).exit_code,
+            0);
   RunResult ls = RunCommand({"umoci", "ls", "--layout", layout});
   EXPECT_EQ(ls.exit_code, 0) << ls.output;
   EXPECT_THAT(ls.output, HasSubstr("v1.0.0"));
@@ -76,22 +86,34 @@ TEST_F(BaseSinkTest, SkopeoReadsDockerArchiveAndUmociTheLayout) {
 }
 
 TEST_F(BaseSinkTest, SameBytesEveryRun) {
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + dir_.Join("a.tar")}).exit_code, 0);
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + dir_.Join("b.tar")}).exit_code, 0);
-  EXPECT_EQ(ReadFileOrDie(dir_.Join("a.tar")), ReadFileOrDie(dir_.Join("b.tar")));
+  ASSERT_EQ(RunCommand(
+                {kHpcimg, "copy", "base:", "oci-archive:" + dir_.Join("a.tar")})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand(
+                {kHpcimg, "copy", "base:", "oci-archive:" + dir_.Join("b.tar")})
+                .exit_code,
+            0);
+  EXPECT_EQ(ReadFileOrDie(dir_.Join("a.tar")),
+            ReadFileOrDie(dir_.Join("b.tar")));
 }
 
 TEST_F(BaseSinkTest, ExistingOrUnwritableDestinationIsRefused) {
   std::string archive = dir_.Join("base.tar");
   WriteFileOrDie(archive, "precious");
-  RunResult again = RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + archive});
+  RunResult again =
+      RunCommand({kHpcimg, "copy", "base:", "oci-archive:" + archive});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.output, HasSubstr("exists; pass --force"));
   EXPECT_EQ(ReadFileOrDie(archive), "precious");
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "--force", "base:", "oci-archive:" + archive}).exit_code, 0);
+  ASSERT_EQ(RunCommand(
+                {kHpcimg, "copy", "--force", "base:", "oci-archive:" + archive})
+                .exit_code,
+            0);
   EXPECT_NE(ReadFileOrDie(archive), "precious");
 
-  RunResult unwritable = RunCommand({kHpcimg, "copy", "base:", "oci-archive:/proc/base.tar"});
+  RunResult unwritable =
+      RunCommand({kHpcimg, "copy", "base:", "oci-archive:/proc/base.tar"});
   EXPECT_NE(unwritable.exit_code, 0);
   EXPECT_THAT(unwritable.output, HasSubstr("/proc"));
   RunResult bad = RunCommand({kHpcimg, "copy", "base:", "tarball:x.tar"});
@@ -107,10 +129,11 @@ TEST_F(BaseSinkTest, ExistingOrUnwritableDestinationIsRefused) {
 }
 
 TEST_F(BaseSinkTest, ContainerdNotRunningIsAClearError) {
-  RunResult r = RunCommand({kHpcimg, "copy", "--address", dir_.Join("none.sock"), "base:",
-                            "containerd:x:y"});
+  RunResult r = RunCommand({kHpcimg, "copy", "--address",
+                            dir_.Join("none.sock"), "base:", "containerd:x:y"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr("containerd does not answer on " + dir_.Join("none.sock")));
+  EXPECT_THAT(r.output, HasSubstr("containerd does not answer on " +
+                                  dir_.Join("none.sock")));
 }
 
 class BaseContainerdTest : public ::testing::TestWithParam<ContentStore> {
@@ -125,38 +148,47 @@ class BaseContainerdTest : public ::testing::TestWithParam<ContentStore> {
     EXPECT_THAT(ls.output, HasSubstr(std::string(kBaseRepo) + "@" + digest));
     RunResult ids = env.Ctr({"images", "ls", "-q"}, "k8s.io");
     int records = 0, config_ids = 0;
-    for (size_t pos = 0; (pos = ids.output.find('\n', pos)) != std::string::npos; ++pos) ++records;
-    for (size_t pos = 0; (pos = ids.output.find("\nsha256:", pos)) != std::string::npos; ++pos) {
+    for (size_t pos = 0;
+         (pos = ids.output.find('\n', pos)) != std::string::npos; ++pos)
+      ++records;
+    for (size_t pos = 0;
+         (pos = ids.output.find("\nsha256:", pos)) != std::string::npos;
+         ++pos) {
       ++config_ids;
     }
     if (ids.output.rfind("sha256:", 0) == 0) ++config_ids;
     EXPECT_EQ(records, 3) << ids.output;
     EXPECT_EQ(config_ids, 1) << ids.output;
-    RunResult managed = env.Ctr({"images", "ls", "-q", "labels.\"io.cri-containerd.image\"==managed"},
-                                "k8s.io");
+    RunResult managed = env.Ctr(
+        {"images", "ls", "-q", "labels.\"io.cri-containerd.image\"==managed"},
+        "k8s.io");
     EXPECT_EQ(managed.output, ids.output);
     RunResult check = env.Ctr({"images", "check"}, "k8s.io");
     size_t complete = 0;
-    for (size_t pos = 0; (pos = check.output.find("complete (2/2)", pos)) != std::string::npos;
+    for (size_t pos = 0;
+         (pos = check.output.find("complete (2/2)", pos)) != std::string::npos;
          ++pos) {
       ++complete;
     }
     EXPECT_EQ(complete, 3u) << check.output;
-    EXPECT_EQ(env.Ctr({"leases", "ls", "-q"}, "k8s.io").output, "") << "no lease is left";
+    EXPECT_EQ(env.Ctr({"leases", "ls", "-q"}, "k8s.io").output, "")
+        << "no lease is left";
   }
 };
 
 TEST_P(BaseContainerdTest, HpcimgCopyIsCompleteAndIdempotent) {
   ContainerdEnv env(GetParam());
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  RunResult first = RunCommand({kHpcimg, "copy", "--address", env.address(), "--json", "base:",
-                                std::string("containerd:") + kBaseName});
+  RunResult first =
+      RunCommand({kHpcimg, "copy", "--address", env.address(), "--json",
+                  "base:", std::string("containerd:") + kBaseName});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("\"changed\": true"));
   ExpectCriRecords(env);
 
-  RunResult second = RunCommand({kHpcimg, "copy", "--address", env.address(), "--json", "base:",
-                                 std::string("containerd:") + kBaseName});
+  RunResult second =
+      RunCommand({kHpcimg, "copy", "--address", env.address(), "--json",
+                  "base:", std::string("containerd:") + kBaseName});
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr("\"changed\": false"));
   EXPECT_THAT(second.output, HasSubstr("\"blobsWritten\": 0"));
@@ -170,43 +202,53 @@ TEST_P(BaseContainerdTest, HpcimgCopyIsCompleteAndIdempotent) {
 TEST_P(BaseContainerdTest, NoCriRefsAndOtherNamespaces) {
   ContainerdEnv env(GetParam());
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "-q", "--address", env.address(), "--no-cri-refs",
-                        "base:", "containerd:only/this:one"})
+  ASSERT_EQ(RunCommand({kHpcimg, "copy", "-q", "--address", env.address(),
+                        "--no-cri-refs", "base:", "containerd:only/this:one"})
                 .exit_code,
             0);
-  EXPECT_EQ(env.Ctr({"images", "ls", "-q"}, "k8s.io").output, "only/this:one\n");
-  ASSERT_EQ(RunCommand({kHpcimg, "copy", "-q", "--address", env.address(), "--namespace",
-                        "default", "base:", "containerd:plain:v1"})
-                .exit_code,
-            0);
+  EXPECT_EQ(env.Ctr({"images", "ls", "-q"}, "k8s.io").output,
+            "only/this:one\n");
+  ASSERT_EQ(
+      RunCommand({kHpcimg, "copy", "-q", "--address", env.address(),
+                  "--namespace", "default", "base:", "containerd:plain:v1"})
+          .exit_code,
+      0);
   EXPECT_EQ(env.Ctr({"images", "ls", "-q"}, "default").output, "plain:v1\n");
-  EXPECT_THAT(env.Ctr({"images", "check"}, "default").output, HasSubstr("complete (2/2)"));
+  EXPECT_THAT(env.Ctr({"images", "check"}, "default").output,
+              HasSubstr("complete (2/2)"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, BaseContainerdTest,
-                         ::testing::Values(ContentStore::kBuiltin, ContentStore::kPlugin),
+                         ::testing::Values(ContentStore::kBuiltin,
+                                           ContentStore::kPlugin),
                          [](const auto& info) {
-                           return info.param == ContentStore::kPlugin ? "Plugin" : "Builtin";
+                           return info.param == ContentStore::kPlugin
+                                      ? "Plugin"
+                                      : "Builtin";
                          });
 
 class InjectBaseTest : public BaseContainerdTest {};
 
 TEST_F(InjectBaseTest, PluginRegistersBaseImageWhenContainerdComesUp) {
-  ContainerdEnv env(ContentStore::kPlugin, {"--inject-base", "--containerd", "@CONTAINERD@"});
+  ContainerdEnv env(ContentStore::kPlugin,
+                    {"--inject-base", "--containerd", "@CONTAINERD@"});
   ASSERT_TRUE(env.StartPlugin()) << env.failure_logs();
   // The blobs are in the store before containerd exists.
   EXPECT_EQ(ListBlobs(env.blobs_dir()).size(), 3u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // retries meanwhile
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(1500));  // retries meanwhile
   ASSERT_TRUE(env.StartContainerd()) << env.failure_logs();
   bool listed = false;
   for (int i = 0; i < 100 && !listed; ++i) {
-    listed = env.Ctr({"images", "ls", "-q"}, "k8s.io").output.find(kBaseName) != std::string::npos;
+    listed = env.Ctr({"images", "ls", "-q"}, "k8s.io").output.find(kBaseName) !=
+             std::string::npos;
     if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(listed) << env.failure_logs();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ExpectCriRecords(env);
-  EXPECT_THAT(ReadFileOrDie(env.plugin_log()), HasSubstr("not registered yet, retrying"));
+  EXPECT_THAT(ReadFileOrDie(env.plugin_log()),
+              HasSubstr("not registered yet, retrying"));
 
   // Restarting both changes nothing.
   ASSERT_TRUE(env.Stop());

@@ -35,9 +35,12 @@ int ExitCode(int status) {
 }  // namespace
 
 std::string MissingPrerequisites() {
-  if (geteuid() != 0) return "integration tests need root (containerd mounts snapshots)";
-  for (const char* tool : {"containerd", "ctr", "skopeo", "umoci", "docker-registry"}) {
-    if (!OnPath(tool)) return std::string(tool) + " is not installed; run hack/deps.sh";
+  if (geteuid() != 0)
+    return "integration tests need root (containerd mounts snapshots)";
+  for (const char* tool :
+       {"containerd", "ctr", "skopeo", "umoci", "docker-registry"}) {
+    if (!OnPath(tool))
+      return std::string(tool) + " is not installed; run hack/deps.sh";
   }
   if (access(HPC_BIN_DIR "/hpc-content-plugin", X_OK) != 0) {
     return "hpc-content-plugin is not built in " HPC_BIN_DIR;
@@ -45,7 +48,8 @@ std::string MissingPrerequisites() {
   return "";
 }
 
-ContainerdEnv::ContainerdEnv(ContentStore store, std::vector<std::string> plugin_args)
+ContainerdEnv::ContainerdEnv(ContentStore store,
+                             std::vector<std::string> plugin_args)
     : store_(store), plugin_args_(std::move(plugin_args)) {
   WriteConfig();
 }
@@ -54,8 +58,10 @@ ContainerdEnv::~ContainerdEnv() {
   if (containerd_) containerd_->Stop(SIGKILL);
   if (plugin_) plugin_->Stop(SIGKILL);
   // Snapshots may still be mounted by an interrupted test.
-  RunCommand({"sh", "-c", "grep -o ' " + dir_.path() +
-                       "[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l"});
+  RunCommand(
+      {"sh", "-c",
+       "grep -o ' " + dir_.path() +
+           "[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l"});
 }
 
 void ContainerdEnv::WriteConfig() {
@@ -63,7 +69,8 @@ void ContainerdEnv::WriteConfig() {
   config += "root = \"" + dir_.Join("root") + "\"\n";
   config += "state = \"" + dir_.Join("state") + "\"\n";
   config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"";
-  if (store_ == ContentStore::kPlugin) config += ", \"io.containerd.content.v1.content\"";
+  if (store_ == ContentStore::kPlugin)
+    config += ", \"io.containerd.content.v1.content\"";
   config += "]\n";
   config += "[grpc]\n  address = \"" + address() + "\"\n";
   config += "[ttrpc]\n  address = \"" + address() + ".ttrpc\"\n";
@@ -76,8 +83,13 @@ void ContainerdEnv::WriteConfig() {
 
 bool ContainerdEnv::StartPlugin() {
   if (store_ != ContentStore::kPlugin) return true;
-  std::vector<std::string> argv = {HPC_BIN_DIR "/hpc-content-plugin", "--root", plugin_root(),
-                                   "--address", plugin_socket(), "--log-level", "debug"};
+  std::vector<std::string> argv = {HPC_BIN_DIR "/hpc-content-plugin",
+                                   "--root",
+                                   plugin_root(),
+                                   "--address",
+                                   plugin_socket(),
+                                   "--log-level",
+                                   "debug"};
   for (const std::string& arg : plugin_args_) {
     // @CONTAINERD@ stands for this environment's containerd socket.
     argv.push_back(arg == "@CONTAINERD@" ? address() : arg);
@@ -95,7 +107,8 @@ int ContainerdEnv::StopPlugin(int signal) {
 
 bool ContainerdEnv::StartContainerd() {
   containerd_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"containerd", "--config", dir_.Join("config.toml")},
+      std::vector<std::string>{"containerd", "--config",
+                               dir_.Join("config.toml")},
       dir_.Join("containerd.log"));
   if (!WaitForSocket(address(), 20000)) return false;
   // The socket accepts before the services are registered.
@@ -127,9 +140,11 @@ bool ContainerdEnv::Stop() {
   return c == 0 && p == 0;
 }
 
-RunResult ContainerdEnv::Ctr(const std::vector<std::string>& args, const std::string& ns,
+RunResult ContainerdEnv::Ctr(const std::vector<std::string>& args,
+                             const std::string& ns,
                              const std::string& stdin_data) {
-  std::vector<std::string> argv = {"ctr", "--address", address(), "--namespace", ns};
+  std::vector<std::string> argv = {"ctr", "--address", address(), "--namespace",
+                                   ns};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, stdin_data);
 }
@@ -140,7 +155,8 @@ std::string ContainerdEnv::blobs_dir() const {
 }
 
 std::string ContainerdEnv::failure_logs() const {
-  std::string out = "--- containerd.log ---\n" + Tail(dir_.Join("containerd.log"));
+  std::string out =
+      "--- containerd.log ---\n" + Tail(dir_.Join("containerd.log"));
   if (store_ == ContentStore::kPlugin) {
     out += "\n--- plugin.log ---\n" + Tail(dir_.Join("plugin.log"));
   }
@@ -151,10 +167,13 @@ Registry::Registry() {
   host_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
   WriteFileOrDie(dir_.Join("config.yml"),
                  "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                 "    rootdirectory: " + dir_.Join("data") +
-                     "\n  delete:\n    enabled: true\nhttp:\n  addr: " + host_ + "\n");
+                 "    rootdirectory: " +
+                     dir_.Join("data") +
+                     "\n  delete:\n    enabled: true\nhttp:\n  addr: " + host_ +
+                     "\n");
   process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"docker-registry", "serve", dir_.Join("config.yml")},
+      std::vector<std::string>{"docker-registry", "serve",
+                               dir_.Join("config.yml")},
       dir_.Join("registry.log"));
   int port = std::stoi(host_.substr(host_.find(':') + 1));
   for (int i = 0; i < 200 && !ok_; ++i) {
@@ -168,15 +187,18 @@ Registry::~Registry() {
 }
 
 bool MakeOciImage(const std::string& layout, const std::string& tag,
-                  const std::map<std::string, std::string>& files, const std::string& os,
-                  const std::string& architecture) {
+                  const std::map<std::string, std::string>& files,
+                  const std::string& os, const std::string& architecture) {
   const std::string image = layout + ":" + tag;
   const std::string bundle = layout + ".bundle";
   if (!std::filesystem::exists(layout + "/oci-layout")) {
-    if (RunCommand({"umoci", "init", "--layout", layout}).exit_code != 0) return false;
+    if (RunCommand({"umoci", "init", "--layout", layout}).exit_code != 0)
+      return false;
   }
-  if (RunCommand({"umoci", "new", "--image", image}).exit_code != 0) return false;
-  if (RunCommand({"umoci", "unpack", "--rootless", "--image", image, bundle}).exit_code != 0) {
+  if (RunCommand({"umoci", "new", "--image", image}).exit_code != 0)
+    return false;
+  if (RunCommand({"umoci", "unpack", "--rootless", "--image", image, bundle})
+          .exit_code != 0) {
     return false;
   }
   for (const auto& [path, content] : files) {
@@ -184,10 +206,12 @@ bool MakeOciImage(const std::string& layout, const std::string& tag,
     std::filesystem::create_directories(p.parent_path());
     WriteFileOrDie(p, content);
   }
-  bool ok = RunCommand({"umoci", "repack", "--image", image, bundle}).exit_code == 0 &&
-            RunCommand({"umoci", "config", "--image", image, "--os", os, "--architecture",
-                 architecture})
-                    .exit_code == 0;
+  bool ok =
+      RunCommand({"umoci", "repack", "--image", image, bundle}).exit_code ==
+          0 &&
+      RunCommand({"umoci", "config", "--image", image, "--os", os,
+                  "--architecture", architecture})
+              .exit_code == 0;
   std::filesystem::remove_all(bundle);
   return ok;
 }

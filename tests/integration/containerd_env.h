@@ -24,7 +24,8 @@ std::string MissingPrerequisites();
 
 class ContainerdEnv {
  public:
-  explicit ContainerdEnv(ContentStore store, std::vector<std::string> plugin_args = {});
+  explicit ContainerdEnv(ContentStore store,
+                         std::vector<std::string> plugin_args = {});
   ~ContainerdEnv();
 
   // Starts the plugin (when used) and then containerd; false on failure,
@@ -40,7 +41,8 @@ class ContainerdEnv {
 
   // Runs ctr against this containerd in `namespace`.
   RunResult Ctr(const std::vector<std::string>& args,
-                const std::string& ns = "default", const std::string& stdin_data = "");
+                const std::string& ns = "default",
+                const std::string& stdin_data = "");
 
   const std::string& dir() const { return dir_.path(); }
   std::string address() const { return dir_.Join("containerd.sock"); }

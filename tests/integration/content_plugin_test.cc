@@ -21,7 +21,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string DigestOf(const std::string& data) { return oci::Digester::Of(data).str(); }
+std::string DigestOf(const std::string& data) {
+  return oci::Digester::Of(data).str();
+}
 
 std::string RandomBytes(size_t size, unsigned seed) {
   std::string data(size, '\0');
@@ -37,13 +39,13 @@ std::string RandomBytes(size_t size, unsigned seed) {
 
 // Integration tests run in CI as root with every tool installed; there a
 // missing prerequisite is a failure, elsewhere a skip.
-#define REQUIRE_PREREQUISITES()                                   \
-  do {                                                            \
-    std::string missing = MissingPrerequisites();                 \
-    if (!missing.empty()) {                                       \
-      if (std::getenv("CI") != nullptr) FAIL() << missing;        \
-      GTEST_SKIP() << missing;                                    \
-    }                                                             \
+#define REQUIRE_PREREQUISITES()                            \
+  do {                                                     \
+    std::string missing = MissingPrerequisites();          \
+    if (!missing.empty()) {                                \
+      if (std::getenv("CI") != nullptr) FAIL() << missing; \
+      GTEST_SKIP() << missing;                             \
+    }                                                      \
   } while (0)
 
 class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
@@ -74,7 +76,8 @@ class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
     return false;
   }
 
-  std::string MakeImage(const std::string& name, const std::string& file_content) {
+  std::string MakeImage(const std::string& name,
+                        const std::string& file_content) {
     std::string layout = env_->dir() + "/" + name;
     EXPECT_TRUE(MakeOciImage(layout, "v1",
                              {{"Files/hello.txt", file_content},
@@ -88,7 +91,8 @@ class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
 TEST_P(ContainerdTest, ContentIngestListGetRemove) {
   const std::string data = RandomBytes(5 << 20, 1);
   const std::string digest = DigestOf(data);
-  RunResult ingest = env_->Ctr({"content", "ingest", "test-ingest"}, "default", data);
+  RunResult ingest =
+      env_->Ctr({"content", "ingest", "test-ingest"}, "default", data);
   ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
 
   RunResult ls = env_->Ctr({"content", "ls", "-q"});
@@ -99,11 +103,13 @@ TEST_P(ContainerdTest, ContentIngestListGetRemove) {
   ASSERT_EQ(get.exit_code, 0);
   EXPECT_EQ(get.output.size(), data.size());
   EXPECT_TRUE(get.output == data) << "ctr content get returned other bytes";
-  EXPECT_THAT(ListBlobs(env_->blobs_dir()), ::testing::Contains(digest.substr(7)));
+  EXPECT_THAT(ListBlobs(env_->blobs_dir()),
+              ::testing::Contains(digest.substr(7)));
 
   RunResult rm = env_->Ctr({"content", "rm", digest});
   ASSERT_EQ(rm.exit_code, 0) << rm.output;
-  EXPECT_THAT(env_->Ctr({"content", "ls", "-q"}).output, Not(HasSubstr(digest)));
+  EXPECT_THAT(env_->Ctr({"content", "ls", "-q"}).output,
+              Not(HasSubstr(digest)));
   EXPECT_EQ(env_->Ctr({"content", "get", digest}).exit_code, 1);
 }
 
@@ -111,16 +117,18 @@ TEST_P(ContainerdTest, ImportArchiveMadeWithSkopeo) {
   std::string layout = MakeImage("img", "imported through ctr\n");
   std::string archive = env_->dir() + "/img.tar";
   RunResult copy = RunCommand({"skopeo", "copy", "oci:" + layout + ":v1",
-                        "oci-archive:" + archive + ":test/imported:v1"});
+                               "oci-archive:" + archive + ":test/imported:v1"});
   ASSERT_EQ(copy.exit_code, 0) << copy.output;
 
-  RunResult import = env_->Ctr({"images", "import", "--all-platforms", archive});
+  RunResult import =
+      env_->Ctr({"images", "import", "--all-platforms", archive});
   ASSERT_EQ(import.exit_code, 0) << import.output;
   RunResult ls = env_->Ctr({"images", "ls", "-q"});
   EXPECT_THAT(ls.output, HasSubstr("test/imported:v1"));
   RunResult check = env_->Ctr({"images", "check"});
   EXPECT_THAT(check.output, HasSubstr("complete (2/2)"));
-  EXPECT_EQ(ListBlobs(env_->blobs_dir()).size(), 3u);  // manifest, config, layer
+  EXPECT_EQ(ListBlobs(env_->blobs_dir()).size(),
+            3u);  // manifest, config, layer
   ExpectBlobsVerify();
 }
 
@@ -130,13 +138,14 @@ TEST_P(ContainerdTest, PullUnpackMountRestartRemove) {
   std::string layout = MakeImage("pulled", "pulled from a registry\n");
   std::string ref = registry.host() + "/test/pulled:v1";
   RunResult push = RunCommand({"skopeo", "copy", "--dest-tls-verify=false",
-                        "oci:" + layout + ":v1", "docker://" + ref});
+                               "oci:" + layout + ":v1", "docker://" + ref});
   ASSERT_EQ(push.exit_code, 0) << push.output;
 
   // Pull unpacks: containerd reads every layer back through ReadAt.
   RunResult pull = env_->Ctr({"images", "pull", "--plain-http", ref});
   ASSERT_EQ(pull.exit_code, 0) << pull.output;
-  EXPECT_THAT(env_->Ctr({"images", "check"}).output, HasSubstr("complete (2/2)"));
+  EXPECT_THAT(env_->Ctr({"images", "check"}).output,
+              HasSubstr("complete (2/2)"));
   RunResult snapshots = env_->Ctr({"snapshots", "ls"});
   EXPECT_THAT(snapshots.output, HasSubstr("Committed"));
 
@@ -144,26 +153,32 @@ TEST_P(ContainerdTest, PullUnpackMountRestartRemove) {
   std::filesystem::create_directories(mnt);
   RunResult mount = env_->Ctr({"images", "mount", ref, mnt});
   ASSERT_EQ(mount.exit_code, 0) << mount.output;
-  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/hello.txt"), "pulled from a registry\n");
+  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/hello.txt"),
+            "pulled from a registry\n");
   EXPECT_EQ(ReadFileOrDie(mnt + "/Files/big.bin"), RandomBytes(3 << 20, 42));
   ASSERT_EQ(env_->Ctr({"images", "unmount", mnt}).exit_code, 0);
 
   // Both daemons restart; the image is still whole.
   ASSERT_TRUE(env_->Stop()) << "plugin and containerd exit 0 on SIGTERM";
   ASSERT_TRUE(env_->Start()) << env_->failure_logs();
-  EXPECT_THAT(env_->Ctr({"images", "check"}).output, HasSubstr("complete (2/2)"));
+  EXPECT_THAT(env_->Ctr({"images", "check"}).output,
+              HasSubstr("complete (2/2)"));
   ExpectBlobsVerify();
 
   // Removing the image lets the garbage collector empty the store.
   RunResult rm = env_->Ctr({"images", "rm", "--sync", ref});
   ASSERT_EQ(rm.exit_code, 0) << rm.output;
-  EXPECT_TRUE(WaitForBlobCount(0)) << ListBlobs(env_->blobs_dir()).size() << " blobs left";
+  EXPECT_TRUE(WaitForBlobCount(0))
+      << ListBlobs(env_->blobs_dir()).size() << " blobs left";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ContainerdTest,
-                         ::testing::Values(ContentStore::kBuiltin, ContentStore::kPlugin),
+                         ::testing::Values(ContentStore::kBuiltin,
+                                           ContentStore::kPlugin),
                          [](const auto& info) {
-                           return info.param == ContentStore::kPlugin ? "Plugin" : "Builtin";
+                           return info.param == ContentStore::kPlugin
+                                      ? "Plugin"
+                                      : "Builtin";
                          });
 
 // The plugin process itself: permissions, stale sockets, signals.
@@ -178,16 +193,19 @@ TEST_F(PluginProcessTest, PermissionsStaleSocketAndSigterm) {
   const std::string root = dir_.Join("store");
   // A socket left behind by a killed plugin.
   {
-    Subprocess first({HPC_BIN_DIR "/hpc-content-plugin", "--root", root, "--address", socket},
+    Subprocess first({HPC_BIN_DIR "/hpc-content-plugin", "--root", root,
+                      "--address", socket},
                      dir_.Join("first.log"));
     ASSERT_TRUE(WaitForSocket(socket, 10000));
     first.Stop(SIGKILL);
   }
   ASSERT_TRUE(std::filesystem::exists(socket));
 
-  Subprocess plugin({HPC_BIN_DIR "/hpc-content-plugin", "--root", root, "--address", socket},
-                    dir_.Join("plugin.log"));
-  ASSERT_TRUE(WaitForSocket(socket, 10000)) << ReadFileOrDie(dir_.Join("plugin.log"));
+  Subprocess plugin(
+      {HPC_BIN_DIR "/hpc-content-plugin", "--root", root, "--address", socket},
+      dir_.Join("plugin.log"));
+  ASSERT_TRUE(WaitForSocket(socket, 10000))
+      << ReadFileOrDie(dir_.Join("plugin.log"));
   struct stat st;
   ASSERT_EQ(stat(socket.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
@@ -195,26 +213,29 @@ TEST_F(PluginProcessTest, PermissionsStaleSocketAndSigterm) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
 
   // A second plugin on the same socket refuses instead of stealing it.
-  RunResult second = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--root", dir_.Join("other"),
-                          "--address", socket});
+  RunResult second = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--root",
+                                 dir_.Join("other"), "--address", socket});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.output, HasSubstr("another process is serving"));
 
   int status = plugin.Stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_FALSE(std::filesystem::exists(socket)) << "the socket is removed on exit";
+  EXPECT_FALSE(std::filesystem::exists(socket))
+      << "the socket is removed on exit";
 }
 
 TEST_F(PluginProcessTest, BadFlagsAreRefused) {
-  RunResult bad = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--no-such-flag"});
+  RunResult bad =
+      RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--no-such-flag"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("unknown flag --no-such-flag"));
-  RunResult level = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--log-level", "loud"});
+  RunResult level =
+      RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--log-level", "loud"});
   EXPECT_EQ(level.exit_code, 2);
   EXPECT_THAT(level.output, HasSubstr("loud"));
-  RunResult root = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--root", "relative",
-                        "--address", dir_.Join("s.sock")});
+  RunResult root = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--root",
+                               "relative", "--address", dir_.Join("s.sock")});
   EXPECT_EQ(root.exit_code, 1);
   EXPECT_THAT(root.output, HasSubstr("absolute"));
   RunResult help = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--help"});

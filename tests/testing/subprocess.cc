@@ -29,7 +29,8 @@ std::vector<char*> Argv(const std::vector<std::string>& args) {
 
 Subprocess::Subprocess(std::vector<std::string> argv, std::string log_path)
     : log_path_(std::move(log_path)) {
-  int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = ::open(log_path_.c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_);
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -65,7 +66,8 @@ bool Subprocess::running() {
 int Subprocess::Stop(int signal, int timeout_ms) {
   if (!running()) return status_;
   ::kill(pid_, signal);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) return status_;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -73,7 +75,8 @@ int Subprocess::Stop(int signal, int timeout_ms) {
   return -1;
 }
 
-RunResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data) {
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     const std::string& stdin_data) {
   int in_pipe[2], out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -92,7 +95,8 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::string& st
   std::thread feeder([&] {
     size_t done = 0;
     while (done < stdin_data.size()) {
-      ssize_t n = ::write(in_pipe[1], stdin_data.data() + done, stdin_data.size() - done);
+      ssize_t n = ::write(in_pipe[1], stdin_data.data() + done,
+                          stdin_data.size() - done);
       if (n <= 0) break;
       done += static_cast<size_t>(n);
     }
@@ -110,18 +114,21 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::string& st
   feeder.join();
   int status = 0;
   ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
 bool WaitForSocket(const std::string& path, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    bool ok =
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
     if (ok) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -135,7 +142,8 @@ bool LoopbackPortAccepts(int port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  bool ok =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
 }

@@ -38,7 +38,8 @@ struct RunResult {
 };
 
 // Runs a program to completion, capturing its output.
-RunResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "");
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     const std::string& stdin_data = "");
 
 // Waits until `path` exists (and, for sockets, accepts connections).
 bool WaitForSocket(const std::string& path, int timeout_ms);

@@ -16,15 +16,19 @@ class TempDir {
  public:
   TempDir() {
     const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/hpc-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    std::string tmpl =
+        std::string(base != nullptr ? base : "/tmp") + "/hpc-test-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
   ~TempDir() {
     std::error_code ec;
     // Committed blobs are read-only; make everything removable first.
-    for (auto& entry : std::filesystem::recursive_directory_iterator(path_, ec)) {
-      std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_all,
+    for (auto& entry :
+         std::filesystem::recursive_directory_iterator(path_, ec)) {
+      std::filesystem::permissions(entry.path(),
+                                   std::filesystem::perms::owner_all,
                                    std::filesystem::perm_options::add, ec);
     }
     std::filesystem::remove_all(path_, ec);

@@ -23,8 +23,9 @@ constexpr char kPinnedOciManifest[] =
 constexpr char kPinnedDockerManifest[] =
     "sha256:ff386145d8828e690faabb259da3f15ba336dc69d0df21ee69ea4813249e0807";
 
-std::unique_ptr<image::MemoryImage> Generate(oci::MediaTypeFormat format = oci::MediaTypeFormat::kOci,
-                                             absl::Time created = kEpoch) {
+std::unique_ptr<image::MemoryImage> Generate(
+    oci::MediaTypeFormat format = oci::MediaTypeFormat::kOci,
+    absl::Time created = kEpoch) {
   BaseImageOptions options;
   options.format = format;
   options.created = created;
@@ -48,11 +49,15 @@ std::vector<Entry> ReadTar(const std::string& bytes) {
   struct archive* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
-  EXPECT_EQ(archive_read_open_memory(a, bytes.data(), bytes.size()), ARCHIVE_OK);
+  EXPECT_EQ(archive_read_open_memory(a, bytes.data(), bytes.size()),
+            ARCHIVE_OK);
   struct archive_entry* e;
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    Entry entry{archive_entry_pathname(e), archive_entry_filetype(e) == AE_IFDIR, "",
-                archive_entry_mtime(e), static_cast<int>(archive_entry_uid(e)),
+    Entry entry{archive_entry_pathname(e),
+                archive_entry_filetype(e) == AE_IFDIR,
+                "",
+                archive_entry_mtime(e),
+                static_cast<int>(archive_entry_uid(e)),
                 static_cast<int>(archive_entry_gid(e))};
     std::string data(static_cast<size_t>(archive_entry_size(e)), '\0');
     if (!data.empty()) archive_read_data(a, data.data(), data.size());
@@ -67,7 +72,8 @@ TEST(BaseImageTest, SingleManifestWithoutPlatform) {
   auto image = Generate();
   EXPECT_EQ(image->root().media_type, oci::kOciManifest);
   EXPECT_FALSE(image->root().platform.has_value());
-  auto manifest = oci::Manifest::Parse(image->bytes(image->root().digest), "base");
+  auto manifest =
+      oci::Manifest::Parse(image->bytes(image->root().digest), "base");
   ASSERT_TRUE(manifest.ok()) << manifest.status();
   EXPECT_EQ(manifest->json().dump().find("platform"), std::string::npos);
   ASSERT_EQ(manifest->layers().size(), 1u);
@@ -80,20 +86,24 @@ TEST(BaseImageTest, SingleManifestWithoutPlatform) {
 
 TEST(BaseImageTest, ConfigIsWindowsAmd64WithoutOsVersion) {
   auto image = Generate();
-  auto manifest = oci::Manifest::Parse(image->bytes(image->root().digest), "base");
+  auto manifest =
+      oci::Manifest::Parse(image->bytes(image->root().digest), "base");
   ASSERT_TRUE(manifest.ok());
-  auto config = oci::ImageConfig::Parse(image->bytes(manifest->config().digest), "config");
+  auto config = oci::ImageConfig::Parse(image->bytes(manifest->config().digest),
+                                        "config");
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->os(), "windows");
   EXPECT_EQ(config->architecture(), "amd64");
   EXPECT_FALSE(config->json().contains("os.version"));
-  EXPECT_EQ(config->json()["config"]["Cmd"], oci::Json::array({"c:\\windows\\system32\\cmd.exe"}));
+  EXPECT_EQ(config->json()["config"]["Cmd"],
+            oci::Json::array({"c:\\windows\\system32\\cmd.exe"}));
   // The diff ID is the digest of the uncompressed layer.
   std::string layer = image->bytes(manifest->layers()[0].digest);
   struct archive* a = archive_read_new();
   archive_read_support_filter_gzip(a);
   archive_read_support_format_raw(a);
-  ASSERT_EQ(archive_read_open_memory(a, layer.data(), layer.size()), ARCHIVE_OK);
+  ASSERT_EQ(archive_read_open_memory(a, layer.data(), layer.size()),
+            ARCHIVE_OK);
   struct archive_entry* e;
   ASSERT_EQ(archive_read_next_header(a, &e), ARCHIVE_OK);
   std::string tar;
@@ -106,7 +116,8 @@ TEST(BaseImageTest, ConfigIsWindowsAmd64WithoutOsVersion) {
 
 TEST(BaseImageTest, LayerHoldsLicenseAndFiveHives) {
   auto image = Generate();
-  auto manifest = oci::Manifest::Parse(image->bytes(image->root().digest), "base");
+  auto manifest =
+      oci::Manifest::Parse(image->bytes(image->root().digest), "base");
   ASSERT_TRUE(manifest.ok());
   auto entries = ReadTar(image->bytes(manifest->layers()[0].digest));
   std::vector<std::string> paths;
@@ -116,8 +127,9 @@ TEST(BaseImageTest, LayerHoldsLicenseAndFiveHives) {
     EXPECT_EQ(e.uid, 0);
     EXPECT_EQ(e.gid, 0);
   }
-  EXPECT_THAT(paths, ElementsAre("Files/", "Files/License.txt", "Files/Windows/",
-                                 "Files/Windows/System32/", "Files/Windows/System32/config/",
+  EXPECT_THAT(paths, ElementsAre("Files/", "Files/License.txt",
+                                 "Files/Windows/", "Files/Windows/System32/",
+                                 "Files/Windows/System32/config/",
                                  "Files/Windows/System32/config/DEFAULT",
                                  "Files/Windows/System32/config/SAM",
                                  "Files/Windows/System32/config/SECURITY",
@@ -157,7 +169,8 @@ TEST(BaseImageTest, SourceDateEpoch) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(absl::ToUnixSeconds(*t), 1700000000);
   setenv("SOURCE_DATE_EPOCH", "soon", 1);
-  EXPECT_EQ(ReproducibleTime().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReproducibleTime().status().code(),
+            absl::StatusCode::kInvalidArgument);
   unsetenv("SOURCE_DATE_EPOCH");
   EXPECT_EQ(absl::ToUnixSeconds(*ReproducibleTime()), 1640995200);
 }

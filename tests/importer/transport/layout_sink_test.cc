@@ -15,10 +15,13 @@ namespace {
 using ::testing::HasSubstr;
 
 std::unique_ptr<image::MemoryImage> SmallImage(const std::string& name) {
-  auto img = std::make_unique<image::MemoryImage>("test:", std::vector<std::string>{name});
+  auto img = std::make_unique<image::MemoryImage>(
+      "test:", std::vector<std::string>{name});
   oci::Descriptor layer = img->Add(oci::kOciLayer, "layer bytes");
-  oci::Descriptor config = img->Add(oci::kOciConfig, R"({"os":"windows","architecture":"amd64"})");
-  oci::Manifest m = oci::Manifest::Make(oci::MediaTypeFormat::kOci, config, {layer});
+  oci::Descriptor config =
+      img->Add(oci::kOciConfig, R"({"os":"windows","architecture":"amd64"})");
+  oci::Manifest m =
+      oci::Manifest::Make(oci::MediaTypeFormat::kOci, config, {layer});
   img->set_root(img->Add(m.media_type(), m.Serialize()));
   return img;
 }
@@ -29,13 +32,16 @@ TEST(LayoutSinkTest, DirectoryLayoutVerifiesAndNames) {
   auto writer = OpenLayoutDirectory(dir.Join("layout"), false);
   ASSERT_TRUE(writer.ok()) << writer.status();
   ASSERT_TRUE(WriteLayout(*img, **writer, {"example.com/app:v1", false}).ok());
-  for (auto& e : std::filesystem::directory_iterator(dir.Join("layout/blobs/sha256"))) {
+  for (auto& e :
+       std::filesystem::directory_iterator(dir.Join("layout/blobs/sha256"))) {
     std::string data = hpc::testing::ReadFileOrDie(e.path());
     EXPECT_EQ(oci::Digester::Of(data).hex(), e.path().filename().string());
   }
-  std::string index = hpc::testing::ReadFileOrDie(dir.Join("layout/index.json"));
+  std::string index =
+      hpc::testing::ReadFileOrDie(dir.Join("layout/index.json"));
   EXPECT_THAT(index, HasSubstr(R"("org.opencontainers.image.ref.name":"v1")"));
-  EXPECT_THAT(index, HasSubstr(R"("io.containerd.image.name":"example.com/app:v1")"));
+  EXPECT_THAT(index,
+              HasSubstr(R"("io.containerd.image.name":"example.com/app:v1")"));
   EXPECT_EQ(hpc::testing::ReadFileOrDie(dir.Join("layout/oci-layout")),
             R"({"imageLayoutVersion":"1.0.0"})");
 
@@ -46,10 +52,13 @@ TEST(LayoutSinkTest, DirectoryLayoutVerifiesAndNames) {
   auto again = OpenLayoutDirectory(dir.Join("layout"), true);
   ASSERT_TRUE(again.ok());
   auto other = SmallImage("example.com/other:v2");
-  ASSERT_TRUE(WriteLayout(*other, **again, {"example.com/other:v2", false}).ok());
-  auto parsed = oci::Index::Parse(hpc::testing::ReadFileOrDie(dir.Join("layout/index.json")), "");
+  ASSERT_TRUE(
+      WriteLayout(*other, **again, {"example.com/other:v2", false}).ok());
+  auto parsed = oci::Index::Parse(
+      hpc::testing::ReadFileOrDie(dir.Join("layout/index.json")), "");
   ASSERT_TRUE(parsed.ok());
-  EXPECT_EQ(parsed->manifests().size(), 1u) << "same digest: one entry, renamed";
+  EXPECT_EQ(parsed->manifests().size(), 1u)
+      << "same digest: one entry, renamed";
 }
 
 TEST(LayoutSinkTest, ForceRefusesDirectoriesThatAreNotLayouts) {
@@ -65,8 +74,10 @@ class CorruptImage final : public image::ImageSource {
   CorruptImage() : inner_(SmallImage("x:y")) {}
   const std::string& name() const override { return inner_->name(); }
   const oci::Descriptor& root() const override { return inner_->root(); }
-  absl::StatusOr<std::unique_ptr<image::BlobStream>> Open(const oci::Descriptor& blob) override {
-    if (blob.media_type == oci::kOciLayer) return image::StreamOf("LAYER BYTES");
+  absl::StatusOr<std::unique_ptr<image::BlobStream>> Open(
+      const oci::Descriptor& blob) override {
+    if (blob.media_type == oci::kOciLayer)
+      return image::StreamOf("LAYER BYTES");
     return inner_->Open(blob);
   }
 
@@ -78,13 +89,16 @@ TEST(LayoutSinkTest, CorruptBlobLeavesNoArchive) {
   hpc::testing::TempDir dir;
   CorruptImage img;
   {
-    auto writer = OpenLayoutArchive(dir.Join("out.tar"), false, absl::UnixEpoch());
+    auto writer =
+        OpenLayoutArchive(dir.Join("out.tar"), false, absl::UnixEpoch());
     ASSERT_TRUE(writer.ok());
     absl::Status s = WriteLayout(img, **writer, {"x:y", false});
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(std::string(s.message()), HasSubstr("does not match its content"));
+    EXPECT_THAT(std::string(s.message()),
+                HasSubstr("does not match its content"));
   }
-  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "no archive, no temporary";
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()))
+      << "no archive, no temporary";
 }
 
 }  // namespace

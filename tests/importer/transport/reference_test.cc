@@ -22,7 +22,8 @@ TEST(ReferenceTest, Transports) {
   EXPECT_EQ(oci->path, "/tmp/layout");
   EXPECT_EQ(oci->tag, "v1");
 
-  auto archive = Reference::Parse("docker-archive:app.tar:registry:5000/app:v2");
+  auto archive =
+      Reference::Parse("docker-archive:app.tar:registry:5000/app:v2");
   ASSERT_TRUE(archive.ok());
   EXPECT_EQ(archive->transport, Transport::kDockerArchive);
   EXPECT_EQ(archive->path, "app.tar");
@@ -32,11 +33,13 @@ TEST(ReferenceTest, Transports) {
   ASSERT_TRUE(ctrd.ok());
   EXPECT_EQ(ctrd->transport, Transport::kContainerd);
   EXPECT_EQ(ctrd->path, "mcr.microsoft.com/x:v1");
-  EXPECT_EQ(Reference::Parse("oci-archive:a.tar")->transport, Transport::kOciArchive);
+  EXPECT_EQ(Reference::Parse("oci-archive:a.tar")->transport,
+            Transport::kOciArchive);
 }
 
 TEST(ReferenceTest, Errors) {
-  for (const char* bad : {"no-transport", "tarball:x", "oci:", "oci-archive::tag", "containerd:"}) {
+  for (const char* bad : {"no-transport", "tarball:x",
+                          "oci:", "oci-archive::tag", "containerd:"}) {
     auto ref = Reference::Parse(bad);
     EXPECT_FALSE(ref.ok()) << bad;
     EXPECT_EQ(ref.status().code(), absl::StatusCode::kInvalidArgument) << bad;

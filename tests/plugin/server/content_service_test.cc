@@ -20,7 +20,9 @@ namespace {
 using ::testing::HasSubstr;
 namespace api = ::containerd::services::content::v1;
 
-std::string DigestOf(const std::string& data) { return oci::Digester::Of(data).str(); }
+std::string DigestOf(const std::string& data) {
+  return oci::Digester::Of(data).str();
+}
 
 std::string Pattern(size_t size, unsigned seed) {
   std::string data(size, '\0');
@@ -42,11 +44,12 @@ class ContentServiceTest : public ::testing::Test {
     auto server = Server::Start(*store_, socket_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
-    stub_ = api::Content::NewStub(
-        grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials()));
+    stub_ = api::Content::NewStub(grpc::CreateChannel(
+        "unix:" + socket_, grpc::InsecureChannelCredentials()));
   }
 
-  using WriteStream = grpc::ClientReaderWriter<api::WriteContentRequest, api::WriteContentResponse>;
+  using WriteStream = grpc::ClientReaderWriter<api::WriteContentRequest,
+                                               api::WriteContentResponse>;
 
   // One request, one response, as containerd's remote writer does.
   static bool Send(WriteStream& stream, const api::WriteContentRequest& req,
@@ -87,7 +90,8 @@ class ContentServiceTest : public ::testing::Test {
     std::string out;
     int n = 0;
     while (reader->Read(&resp)) {
-      EXPECT_EQ(resp.offset(), std::max<int64_t>(offset, 0) + static_cast<int64_t>(out.size()));
+      EXPECT_EQ(resp.offset(), std::max<int64_t>(offset, 0) +
+                                   static_cast<int64_t>(out.size()));
       out += resp.data();
       ++n;
     }
@@ -113,14 +117,16 @@ TEST_F(ContentServiceTest, SocketIsGroupOnly) {
 // grpc.health.v1.Health/Check with an empty request answers SERVING, which
 // is field 1 = 1 on the wire.
 TEST_F(ContentServiceTest, HealthServiceAnswersServing) {
-  auto channel = grpc::CreateChannel("unix:" + socket_, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel("unix:" + socket_,
+                                     grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   grpc::ByteBuffer request;
   grpc::Slice empty("", 0);
   request = grpc::ByteBuffer(&empty, 1);
-  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  auto call =
+      stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
   call->StartCall();
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -133,7 +139,8 @@ TEST_F(ContentServiceTest, HealthServiceAnswersServing) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
   cq.Shutdown();
 }
@@ -160,7 +167,8 @@ TEST_F(ContentServiceTest, WriteStatCommitAndRead) {
     req.set_offset(off);
     req.set_data(data.substr(off, 1 << 20));
     ASSERT_TRUE(Send(*stream, req, &resp));
-    EXPECT_EQ(resp.offset(), static_cast<int64_t>(std::min(data.size(), off + (1 << 20))));
+    EXPECT_EQ(resp.offset(),
+              static_cast<int64_t>(std::min(data.size(), off + (1 << 20))));
   }
   req.Clear();
   req.set_action(api::COMMIT);
@@ -194,7 +202,8 @@ TEST_F(ContentServiceTest, ReadRanges) {
   ASSERT_TRUE(Commit("r", data).ok());
   grpc::Status status;
   // As containerd's ReaderAt asks: 32 KiB at an offset.
-  EXPECT_EQ(ReadAll(DigestOf(data), 40000, 32768, &status), data.substr(40000, 32768));
+  EXPECT_EQ(ReadAll(DigestOf(data), 40000, 32768, &status),
+            data.substr(40000, 32768));
   EXPECT_TRUE(status.ok());
   // Asking beyond the end gets what there is.
   EXPECT_EQ(ReadAll(DigestOf(data), 90000, 32768, &status), data.substr(90000));
@@ -358,7 +367,9 @@ TEST_F(ContentServiceTest, ListInBatchesWithFilters) {
   for (int i = 0; i < 250; ++i) {
     std::map<std::string, std::string> labels;
     if (i % 50 == 0) labels["pick"] = "me";
-    ASSERT_TRUE(Commit("b" + std::to_string(i), "blob " + std::to_string(i), labels).ok());
+    ASSERT_TRUE(
+        Commit("b" + std::to_string(i), "blob " + std::to_string(i), labels)
+            .ok());
   }
   auto list = [&](std::vector<std::string> filters, int* messages) {
     grpc::ClientContext ctx;
@@ -406,7 +417,8 @@ TEST_F(ContentServiceTest, UpdateLabelsAndDelete) {
 
   grpc::ClientContext bctx;
   req.mutable_update_mask()->add_paths("size");
-  EXPECT_EQ(stub_->Update(&bctx, req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub_->Update(&bctx, req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   grpc::ClientContext dctx;
   api::DeleteContentRequest dreq;
@@ -414,7 +426,8 @@ TEST_F(ContentServiceTest, UpdateLabelsAndDelete) {
   dreq.set_digest(DigestOf("update me"));
   ASSERT_TRUE(stub_->Delete(&dctx, dreq, &empty).ok());
   grpc::ClientContext d2;
-  EXPECT_EQ(stub_->Delete(&d2, dreq, &empty).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->Delete(&d2, dreq, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ContentServiceTest, StatusesAndAbort) {
@@ -451,7 +464,8 @@ TEST_F(ContentServiceTest, StatusesAndAbort) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(s.error_message(), HasSubstr("keep-1"));
   grpc::ClientContext a2;
-  EXPECT_EQ(stub_->Abort(&a2, areq, &empty).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->Abort(&a2, areq, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

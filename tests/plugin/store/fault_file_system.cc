@@ -119,19 +119,23 @@ absl::StatusOr<std::vector<std::string>> FaultFileSystem::ListDir(
 
 absl::Status FaultFileSystem::MakeDir(const std::string& path, mode_t mode) {
   Fault fault;
-  if (Trigger(Op::kMakeDir, path, &fault)) return ErrnoStatus(fault.err, "mkdir", path);
+  if (Trigger(Op::kMakeDir, path, &fault))
+    return ErrnoStatus(fault.err, "mkdir", path);
   return Real().MakeDir(path, mode);
 }
 
-absl::Status FaultFileSystem::Rename(const std::string& from, const std::string& to) {
+absl::Status FaultFileSystem::Rename(const std::string& from,
+                                     const std::string& to) {
   Fault fault;
-  if (Trigger(Op::kRename, to, &fault)) return ErrnoStatus(fault.err, "rename", from);
+  if (Trigger(Op::kRename, to, &fault))
+    return ErrnoStatus(fault.err, "rename", from);
   return Real().Rename(from, to);
 }
 
 absl::Status FaultFileSystem::Remove(const std::string& path) {
   Fault fault;
-  if (Trigger(Op::kRemove, path, &fault)) return ErrnoStatus(fault.err, "remove", path);
+  if (Trigger(Op::kRemove, path, &fault))
+    return ErrnoStatus(fault.err, "remove", path);
   return Real().Remove(path);
 }
 
@@ -143,7 +147,8 @@ absl::Status FaultFileSystem::SyncDir(const std::string& path) {
   return Real().SyncDir(path);
 }
 
-absl::Status FaultFileSystem::SetTimes(const std::string& path, absl::Time accessed,
+absl::Status FaultFileSystem::SetTimes(const std::string& path,
+                                       absl::Time accessed,
                                        absl::Time modified) {
   Fault fault;
   if (Trigger(Op::kSetTimes, path, &fault)) {
@@ -154,7 +159,8 @@ absl::Status FaultFileSystem::SetTimes(const std::string& path, absl::Time acces
 
 absl::Status FaultFileSystem::Chmod(const std::string& path, mode_t mode) {
   Fault fault;
-  if (Trigger(Op::kChmod, path, &fault)) return ErrnoStatus(fault.err, "chmod", path);
+  if (Trigger(Op::kChmod, path, &fault))
+    return ErrnoStatus(fault.err, "chmod", path);
   return Real().Chmod(path, mode);
 }
 

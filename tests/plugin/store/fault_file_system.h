@@ -32,7 +32,7 @@ struct Fault {
   int err = 5;                // errno to fail with (EIO by default)
   // For kWrite: how many bytes reach the file before the failure.
   size_t short_write = 0;
-  int skip = 0;  // matching calls to let through first
+  int skip = 0;   // matching calls to let through first
   int times = 1;  // how many calls to fail (-1: all)
 };
 
@@ -48,7 +48,8 @@ class FaultFileSystem final : public FileSystem {
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> OpenReadable(
       const std::string& path) override;
   absl::StatusOr<FileInfo> Stat(const std::string& path) override;
-  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) override;
+  absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& path) override;
   absl::Status MakeDir(const std::string& path, mode_t mode) override;
   absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::Status Remove(const std::string& path) override;

@@ -35,7 +35,8 @@ class FaultTest : public ::testing::Test {
   }
   // Every file under blobs/ is a complete blob whose name is its digest.
   void ExpectBlobsVerify() {
-    for (auto& e : std::filesystem::directory_iterator(dir_.Join("root/blobs/sha256"))) {
+    for (auto& e :
+         std::filesystem::directory_iterator(dir_.Join("root/blobs/sha256"))) {
       std::string data = hpc::testing::ReadFileOrDie(e.path());
       EXPECT_EQ(DigestOf(data), "sha256:" + e.path().filename().string())
           << "partial or corrupt blob " << e.path();
@@ -43,7 +44,8 @@ class FaultTest : public ::testing::Test {
   }
   size_t BlobCount() {
     size_t n = 0;
-    for (auto& e : std::filesystem::directory_iterator(dir_.Join("root/blobs/sha256"))) {
+    for (auto& e :
+         std::filesystem::directory_iterator(dir_.Join("root/blobs/sha256"))) {
       (void)e;
       ++n;
     }
@@ -71,11 +73,15 @@ TEST_F(FaultTest, NoSpaceOnWrite) {
   auto w = store_->OpenWriter("enospc", data.size(), "");
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->Write(data.substr(0, 50000)).ok());
-  fs_.Inject({.op = Op::kWrite, .path_contains = "/data", .err = ENOSPC, .short_write = 1234});
+  fs_.Inject({.op = Op::kWrite,
+              .path_contains = "/data",
+              .err = ENOSPC,
+              .short_write = 1234});
   absl::Status s = (*w)->Write(data.substr(50000, 50000));
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(s.message()), HasSubstr("No space left"));
-  EXPECT_EQ((*w)->Status().offset, 51234) << "the offset counts what reached the disk";
+  EXPECT_EQ((*w)->Status().offset, 51234)
+      << "the offset counts what reached the disk";
   (*w)->Close().IgnoreError();
   EXPECT_EQ(fs_.injected(), 1);
   EXPECT_EQ(BlobCount(), 0u);
@@ -86,7 +92,10 @@ TEST_F(FaultTest, ShortWriteThenIoError) {
   const std::string data = Pattern(100000, 2);
   auto w = store_->OpenWriter("short", data.size(), "");
   ASSERT_TRUE(w.ok());
-  fs_.Inject({.op = Op::kWrite, .path_contains = "/data", .err = EIO, .short_write = 10});
+  fs_.Inject({.op = Op::kWrite,
+              .path_contains = "/data",
+              .err = EIO,
+              .short_write = 10});
   EXPECT_EQ((*w)->Write(data).code(), absl::StatusCode::kInternal);
   EXPECT_EQ((*w)->Status().offset, 10);
   // The same writer can carry on from where the disk stopped.

@@ -19,16 +19,17 @@ struct Object {
 };
 
 bool Matches(const Filter& filter, const Object& object) {
-  return filter.Match([&](const std::vector<std::string>& path)
-                          -> std::optional<std::string> {
-    if (path.empty()) return std::nullopt;
-    if (path[0] == "digest") return object.digest;
-    if (path[0] == "labels" && path.size() > 1) {
-      auto it = object.labels.find(absl::StrJoin(path.begin() + 1, path.end(), "."));
-      if (it != object.labels.end()) return it->second;
-    }
-    return std::nullopt;
-  });
+  return filter.Match(
+      [&](const std::vector<std::string>& path) -> std::optional<std::string> {
+        if (path.empty()) return std::nullopt;
+        if (path[0] == "digest") return object.digest;
+        if (path[0] == "labels" && path.size() > 1) {
+          auto it = object.labels.find(
+              absl::StrJoin(path.begin() + 1, path.end(), "."));
+          if (it != object.labels.end()) return it->second;
+        }
+        return std::nullopt;
+      });
 }
 
 bool Matches(const std::string& text, const Object& object) {
@@ -37,10 +38,11 @@ bool Matches(const std::string& text, const Object& object) {
   return filter.ok() && Matches(*filter, object);
 }
 
-const Object kManifest{"sha256:aaaa",
-                       {{"containerd.io/gc.ref.content.config", "sha256:cccc"},
-                        {"containerd.io/distribution.source.docker.io", "library/x"},
-                        {"plain", "value with spaces"}}};
+const Object kManifest{
+    "sha256:aaaa",
+    {{"containerd.io/gc.ref.content.config", "sha256:cccc"},
+     {"containerd.io/distribution.source.docker.io", "library/x"},
+     {"plain", "value with spaces"}}};
 
 TEST(FilterTest, EmptyMatchesEverything) {
   EXPECT_TRUE(Matches("", kManifest));
@@ -52,7 +54,8 @@ TEST(FilterTest, EmptyMatchesEverything) {
 TEST(FilterTest, Presence) {
   EXPECT_TRUE(Matches("labels.plain", kManifest));
   EXPECT_FALSE(Matches("labels.absent", kManifest));
-  EXPECT_TRUE(Matches(R"(labels."containerd.io/gc.ref.content.config")", kManifest));
+  EXPECT_TRUE(
+      Matches(R"(labels."containerd.io/gc.ref.content.config")", kManifest));
 }
 
 TEST(FilterTest, DottedUnquotedLabelPathJoinsWithDots) {
@@ -64,8 +67,9 @@ TEST(FilterTest, DottedUnquotedLabelPathJoinsWithDots) {
 TEST(FilterTest, Equality) {
   EXPECT_TRUE(Matches("digest==sha256:aaaa", kManifest));
   EXPECT_FALSE(Matches("digest==sha256:bbbb", kManifest));
-  EXPECT_TRUE(Matches(R"(labels."containerd.io/gc.ref.content.config"==sha256:cccc)",
-                      kManifest));
+  EXPECT_TRUE(
+      Matches(R"(labels."containerd.io/gc.ref.content.config"==sha256:cccc)",
+              kManifest));
   EXPECT_TRUE(Matches(R"(labels.plain=="value with spaces")", kManifest));
   // An absent field is never equal, even to the empty string.
   EXPECT_FALSE(Matches(R"(labels.absent=="")", kManifest));
@@ -83,8 +87,9 @@ TEST(FilterTest, RegularExpressions) {
   EXPECT_FALSE(Matches("digest~=^sha256:b", kManifest));
   EXPECT_TRUE(Matches("labels.plain~=/with s/", kManifest));
   EXPECT_TRUE(Matches("labels.plain~=|^value|", kManifest));
-  EXPECT_TRUE(Matches(R"(labels."containerd.io/distribution.source.docker.io"~="library/.*")",
-                      kManifest));
+  EXPECT_TRUE(Matches(
+      R"(labels."containerd.io/distribution.source.docker.io"~="library/.*")",
+      kManifest));
 }
 
 TEST(FilterTest, CommaMeansAll) {
@@ -114,14 +119,16 @@ TEST(FilterTest, ValueMayHoldOperatorsAndDots) {
 }
 
 TEST(FilterTest, ParseErrorsNameTheInput) {
-  for (const char* bad : {"labels.", "=x", "a===b", "a=>b", "a==", "a==\"open",
-                          "a~=[", "a b", "a==b,", "labels.\"x", "a==/x/",
-                          "a==\"\\q\""}) {
+  for (const char* bad :
+       {"labels.", "=x", "a===b", "a=>b", "a==", "a==\"open", "a~=[", "a b",
+        "a==b,", "labels.\"x", "a==/x/", "a==\"\\q\""}) {
     auto filter = Filter::Parse(bad);
     EXPECT_FALSE(filter.ok()) << bad;
     if (!filter.ok()) {
-      EXPECT_EQ(filter.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-      EXPECT_THAT(std::string(filter.status().message()), ::testing::HasSubstr("filter"))
+      EXPECT_EQ(filter.status().code(), absl::StatusCode::kInvalidArgument)
+          << bad;
+      EXPECT_THAT(std::string(filter.status().message()),
+                  ::testing::HasSubstr("filter"))
           << bad;
     }
   }

@@ -62,35 +62,50 @@ TEST_F(StoreTest, InfoOfMissingBlobIsNotFound) {
   EXPECT_THAT(std::string(s.message()), HasSubstr(DigestOf("missing")));
   EXPECT_EQ(store_->ReaderAt(DigestOf("missing")).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(store_->Delete(DigestOf("missing")).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete(DigestOf("missing")).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(StoreTest, InvalidDigestsNeverReachThePath) {
   const std::string hex(64, 'a');
   const std::vector<std::string> bad_digests = {
-      "", "sha256:", "sha256:" + hex.substr(1), "sha256:" + std::string(64, 'A'),
-      "sha512:" + hex + hex, "sha256:../../../../etc/passwd",
-      "sha256:" + hex + "/x", hex, "sha256:" + hex.substr(0, 63) + "g"};
+      "",
+      "sha256:",
+      "sha256:" + hex.substr(1),
+      "sha256:" + std::string(64, 'A'),
+      "sha512:" + hex + hex,
+      "sha256:../../../../etc/passwd",
+      "sha256:" + hex + "/x",
+      hex,
+      "sha256:" + hex.substr(0, 63) + "g"};
   for (const std::string& bad : bad_digests) {
-    EXPECT_EQ(store_->Info(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(store_->ReaderAt(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(store_->Delete(bad).code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_EQ(store_->Update(bad, {}, {}).status().code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(store_->Info(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_EQ(store_->ReaderAt(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_EQ(store_->Delete(bad).code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_EQ(store_->Update(bad, {}, {}).status().code(),
+              absl::StatusCode::kInvalidArgument)
         << bad;
     if (!bad.empty()) {  // an empty expected digest means "not known"
       EXPECT_EQ(store_->OpenWriter("r", 0, bad).status().code(),
-                absl::StatusCode::kInvalidArgument) << bad;
+                absl::StatusCode::kInvalidArgument)
+          << bad;
     }
   }
 }
 
 TEST_F(StoreTest, InvalidRefsAreRefused) {
   const std::vector<std::string> bad_refs = {"", std::string(5000, 'r'),
-                                            std::string("a\0b", 3)};
+                                             std::string("a\0b", 3)};
   for (const std::string& bad : bad_refs) {
     EXPECT_EQ(store_->OpenWriter(bad, 0, "").status().code(),
               absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(store_->Status(bad).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(store_->Status(bad).status().code(),
+              absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(store_->Abort(bad).code(), absl::StatusCode::kInvalidArgument);
   }
 }
@@ -112,7 +127,8 @@ TEST_F(StoreTest, DeleteRemovesBlobAndLabels) {
   ASSERT_TRUE(WriteBlob(*store_, "r", "to delete", &labels).ok());
   ASSERT_EQ(ReadBlob(*store_, DigestOf("to delete")), "to delete");
   ASSERT_TRUE(store_->Delete(DigestOf("to delete")).ok());
-  EXPECT_EQ(store_->Info(DigestOf("to delete")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Info(DigestOf("to delete")).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->ReaderAt(DigestOf("to delete")).status().code(),
             absl::StatusCode::kNotFound)
       << "the open-reader cache must forget deleted blobs";
@@ -128,7 +144,8 @@ TEST_F(StoreTest, UpdateLabels) {
   ASSERT_TRUE(WriteBlob(*store_, "r", "labelled", &labels).ok());
   const std::string d = DigestOf("labelled");
 
-  auto updated = store_->Update(d, {{"change", "new"}}, {"labels.change", "labels.drop"});
+  auto updated =
+      store_->Update(d, {{"change", "new"}}, {"labels.change", "labels.drop"});
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->labels, (Labels{{"keep", "1"}, {"change", "new"}}));
 
@@ -168,7 +185,9 @@ TEST_F(StoreTest, WalkWithFilters) {
   EXPECT_THAT(List({"labels.team!=windows,size==3"}),
               UnorderedElementsAre(DigestOf("one")));
   EXPECT_TRUE(List({"labels.nothing"}).empty());
-  EXPECT_EQ(store_->Walk({"labels.=="}, [](const BlobInfo&) { return absl::OkStatus(); })
+  EXPECT_EQ(store_
+                ->Walk({"labels.=="},
+                       [](const BlobInfo&) { return absl::OkStatus(); })
                 .code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -186,7 +205,8 @@ TEST_F(StoreTest, WalkStopsAtCallbackError) {
 }
 
 TEST_F(StoreTest, ListStatusesFiltersByRef) {
-  for (const char* ref : {"layer-sha256:1", "layer-sha256:2", "manifest-sha256:3"}) {
+  for (const char* ref :
+       {"layer-sha256:1", "layer-sha256:2", "manifest-sha256:3"}) {
     auto w = store_->OpenWriter(ref, 0, "");
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->Write(ref).ok());
@@ -202,7 +222,8 @@ TEST_F(StoreTest, ListStatusesFiltersByRef) {
   auto one = store_->ListStatuses({"ref==manifest-sha256:3"});
   ASSERT_TRUE(one.ok());
   ASSERT_EQ(one->size(), 1u);
-  EXPECT_EQ((*one)[0].offset, static_cast<int64_t>(strlen("manifest-sha256:3")));
+  EXPECT_EQ((*one)[0].offset,
+            static_cast<int64_t>(strlen("manifest-sha256:3")));
 }
 
 // A root written by containerd's own local store is served as it is.
@@ -219,7 +240,8 @@ TEST_F(StoreTest, ServesContainerdLayout) {
   std::filesystem::create_directories(ingest);
   hpc::testing::WriteFileOrDie(ingest + "/ref", ref);
   hpc::testing::WriteFileOrDie(ingest + "/data", "part");
-  hpc::testing::WriteFileOrDie(ingest + "/startedat", "2023-03-01T10:00:00.123456789+01:00");
+  hpc::testing::WriteFileOrDie(ingest + "/startedat",
+                               "2023-03-01T10:00:00.123456789+01:00");
   hpc::testing::WriteFileOrDie(ingest + "/updatedat", "2023-03-01T09:00:01Z");
   hpc::testing::WriteFileOrDie(ingest + "/total", "10");
 
@@ -252,16 +274,19 @@ TEST_F(StoreTest, SymlinkedBlobIsNotFollowed) {
   const std::string secret = dir_.Join("secret");
   hpc::testing::WriteFileOrDie(secret, "outside the root");
   const std::string d = DigestOf("outside the root");
-  ASSERT_EQ(symlink(secret.c_str(), (dir_.Join("root/blobs/sha256/") + d.substr(7)).c_str()),
+  ASSERT_EQ(symlink(secret.c_str(),
+                    (dir_.Join("root/blobs/sha256/") + d.substr(7)).c_str()),
             0);
-  EXPECT_EQ(store_->Info(d).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Info(d).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(store_->ReaderAt(d).ok());
   EXPECT_TRUE(List({}).empty());
 }
 
 TEST_F(StoreTest, OpenRemovesIncompleteIngests) {
   std::filesystem::create_directories(dir_.Join("root/ingest/deadbeef"));
-  hpc::testing::WriteFileOrDie(dir_.Join("root/ingest/deadbeef/ref"), "half-made");
+  hpc::testing::WriteFileOrDie(dir_.Join("root/ingest/deadbeef/ref"),
+                               "half-made");
   Reopen();
   EXPECT_FALSE(std::filesystem::exists(dir_.Join("root/ingest/deadbeef")));
 }

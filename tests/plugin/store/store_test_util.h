@@ -21,7 +21,8 @@ inline absl::Status WriteBlob(Store& store, const std::string& ref,
   auto writer = store.OpenWriter(ref, static_cast<int64_t>(data.size()), "");
   if (!writer.ok()) return writer.status();
   if (absl::Status s = (*writer)->Write(data); !s.ok()) return s;
-  return (*writer)->Commit(static_cast<int64_t>(data.size()), DigestOf(data), labels);
+  return (*writer)->Commit(static_cast<int64_t>(data.size()), DigestOf(data),
+                           labels);
 }
 
 // Reads a whole blob back through the store.

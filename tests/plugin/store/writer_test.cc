@@ -34,7 +34,8 @@ class WriterTest : public ::testing::Test {
   }
   size_t IngestCount() {
     size_t n = 0;
-    for (auto& e : std::filesystem::directory_iterator(dir_.Join("root/ingest"))) {
+    for (auto& e :
+         std::filesystem::directory_iterator(dir_.Join("root/ingest"))) {
       (void)e;
       ++n;
     }
@@ -132,7 +133,8 @@ TEST_F(WriterTest, TruncateStartsOver) {
   ASSERT_TRUE((*writer)->Write("kept").ok());
   ASSERT_TRUE((*writer)->Commit(4, DigestOf("kept"), nullptr).ok());
   EXPECT_EQ(ReadBlob(*store_, DigestOf("kept")), "kept");
-  EXPECT_EQ((*writer)->Truncate(0).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*writer)->Truncate(0).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(WriterTest, TruncateToNonZeroIsRefused) {
@@ -176,7 +178,8 @@ TEST_F(WriterTest, CommitOfExistingBlobIsAlreadyExistsAndCleansIngest) {
   ASSERT_TRUE((*writer)->Write("same").ok());
   EXPECT_EQ((*writer)->Commit(4, DigestOf("same"), nullptr).code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->Status("second").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Status("second").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(IngestCount(), 0u);
 }
 
@@ -226,9 +229,15 @@ TEST_F(WriterTest, ConcurrentWritersOnDistinctRefs) {
     threads.emplace_back([&, i] {
       std::string data = Pattern(100000 + i * 1000, 100 + i);
       auto w = store_->OpenWriter("w-" + std::to_string(i), data.size(), "");
-      if (!w.ok()) { ++failures; return; }
+      if (!w.ok()) {
+        ++failures;
+        return;
+      }
       for (size_t off = 0; off < data.size(); off += 4096) {
-        if (!(*w)->Write(data.substr(off, 4096)).ok()) { ++failures; return; }
+        if (!(*w)->Write(data.substr(off, 4096)).ok()) {
+          ++failures;
+          return;
+        }
       }
       if (!(*w)->Commit(data.size(), DigestOf(data), nullptr).ok()) ++failures;
     });
@@ -248,7 +257,8 @@ TEST_F(WriterTest, AbortRemovesIngest) {
     ASSERT_TRUE((*w)->Write("partial").ok());
   }
   ASSERT_TRUE(store_->Abort("abort-me").ok());
-  EXPECT_EQ(store_->Status("abort-me").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Status("abort-me").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Abort("abort-me").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(IngestCount(), 0u);
 }
