@@ -56,11 +56,11 @@ absl::Status TarWriter::Error(absl::string_view what) const {
                    message != nullptr ? message : "unknown error"));
 }
 
-absl::Status TarWriter::BeginFile(absl::string_view path, int64_t size,
-                                  int mode) {
+absl::Status TarWriter::WriteHeader(absl::string_view path, unsigned type,
+                                    int64_t size, int mode) {
   struct archive_entry* entry = archive_entry_new();
   archive_entry_copy_pathname(entry, std::string(path).c_str());
-  archive_entry_set_filetype(entry, AE_IFREG);
+  archive_entry_set_filetype(entry, type);
   archive_entry_set_perm(entry, static_cast<mode_t>(mode));
   archive_entry_set_size(entry, size);
   archive_entry_set_uid(entry, 0);
@@ -70,6 +70,11 @@ absl::Status TarWriter::BeginFile(absl::string_view path, int64_t size,
   archive_entry_free(entry);
   if (rc != ARCHIVE_OK) return Error(absl::StrCat("header of ", path));
   return absl::OkStatus();
+}
+
+absl::Status TarWriter::BeginFile(absl::string_view path, int64_t size,
+                                  int mode) {
+  return WriteHeader(path, AE_IFREG, size, mode);
 }
 
 absl::Status TarWriter::WriteData(absl::string_view data) {
@@ -91,17 +96,7 @@ absl::Status TarWriter::AddFile(absl::string_view path, absl::string_view data,
 }
 
 absl::Status TarWriter::AddDirectory(absl::string_view path, int mode) {
-  struct archive_entry* entry = archive_entry_new();
-  archive_entry_copy_pathname(entry, std::string(path).c_str());
-  archive_entry_set_filetype(entry, AE_IFDIR);
-  archive_entry_set_perm(entry, static_cast<mode_t>(mode));
-  archive_entry_set_uid(entry, 0);
-  archive_entry_set_gid(entry, 0);
-  archive_entry_set_mtime(entry, absl::ToUnixSeconds(mtime_), 0);
-  int rc = archive_write_header(archive_, entry);
-  archive_entry_free(entry);
-  if (rc != ARCHIVE_OK) return Error(absl::StrCat("header of ", path));
-  return absl::OkStatus();
+  return WriteHeader(path, AE_IFDIR, 0, mode);
 }
 
 absl::Status TarWriter::Close() {

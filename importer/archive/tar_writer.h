@@ -45,6 +45,8 @@ class TarWriter {
   TarWriter(Sink sink, absl::Time mtime)
       : sink_(std::move(sink)), mtime_(mtime) {}
   absl::Status Error(absl::string_view what) const;
+  absl::Status WriteHeader(absl::string_view path, unsigned type, int64_t size,
+                           int mode);
   static ssize_t WriteCallback(struct archive*, void* self, const void* buffer,
                                size_t length);
 

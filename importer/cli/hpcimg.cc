@@ -83,6 +83,16 @@ absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
       absl::StrCat("--format \"", format, "\": expected oci or docker"));
 }
 
+// The image named by a SRC argument; --format applies to base:.
+absl::StatusOr<std::unique_ptr<hpc::image::ImageSource>> OpenSourceArgument(
+    const std::string& text, const std::string& format) {
+  auto media = ParseFormat(format);
+  if (!media.ok()) return media.status();
+  auto reference = hpc::transport::Reference::Parse(text);
+  if (!reference.ok()) return reference.status();
+  return hpc::copy::OpenSource(*reference, {*media});
+}
+
 int Copy(const std::vector<std::string>& args) {
   std::string format = "oci";
   bool force = false, no_cri_refs = false, quiet = false, json = false;
@@ -110,14 +120,9 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
 
-  auto media = ParseFormat(format);
-  if (!media.ok()) return ReportError(kProgram, media.status());
-  auto src = hpc::transport::Reference::Parse(positional[0]);
-  if (!src.ok()) return ReportError(kProgram, src.status());
   auto dest = hpc::transport::Reference::Parse(positional[1]);
   if (!dest.ok()) return ReportError(kProgram, dest.status());
-
-  auto source = hpc::copy::OpenSource(*src, {*media});
+  auto source = OpenSourceArgument(positional[0], format);
   if (!source.ok()) return ReportError(kProgram, source.status());
   hpc::copy::DestinationOptions options;
   options.force = force;
@@ -162,11 +167,7 @@ Describes the image SRC: its manifest or index, platforms, config and layers.
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
-  auto media = ParseFormat(format);
-  if (!media.ok()) return ReportError(kProgram, media.status());
-  auto src = hpc::transport::Reference::Parse(positional[0]);
-  if (!src.ok()) return ReportError(kProgram, src.status());
-  auto source = hpc::copy::OpenSource(*src, {*media});
+  auto source = OpenSourceArgument(positional[0], format);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto description = hpc::inspect::Describe(**source);
   if (!description.ok()) return ReportError(kProgram, description.status());

@@ -41,32 +41,42 @@ std::string CanonicalJson(const Json& doc) {
   return doc.dump(-1, ' ', false, Json::error_handler_t::strict);
 }
 
-absl::StatusOr<std::string> GetString(const Json& doc, absl::string_view field,
+namespace {
+
+// The field, or an error naming the document and field.
+absl::StatusOr<const Json*> FindField(const Json& doc, absl::string_view field,
                                       absl::string_view what) {
   auto it = doc.find(std::string(field));
   if (it == doc.end()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": field \"", field, "\" is missing"));
   }
-  if (!it->is_string()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": field \"", field, "\" is not a string"));
-  }
-  return it->get<std::string>();
+  return &*it;
+}
+
+absl::Status WrongType(absl::string_view field, absl::string_view what,
+                       absl::string_view type) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, ": field \"", field, "\" is not ", type));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> GetString(const Json& doc, absl::string_view field,
+                                      absl::string_view what) {
+  auto value = FindField(doc, field, what);
+  if (!value.ok()) return value.status();
+  if (!(*value)->is_string()) return WrongType(field, what, "a string");
+  return (*value)->get<std::string>();
 }
 
 absl::StatusOr<int64_t> GetInt(const Json& doc, absl::string_view field,
                                absl::string_view what) {
-  auto it = doc.find(std::string(field));
-  if (it == doc.end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": field \"", field, "\" is missing"));
-  }
-  if (!it->is_number_integer()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": field \"", field, "\" is not an integer"));
-  }
-  return it->get<int64_t>();
+  auto value = FindField(doc, field, what);
+  if (!value.ok()) return value.status();
+  if (!(*value)->is_number_integer())
+    return WrongType(field, what, "an integer");
+  return (*value)->get<int64_t>();
 }
 
 }  // namespace hpc::oci

@@ -24,15 +24,6 @@ constexpr char kBaseRepo[] =
     "windows-host-process-containers-base-image";
 const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
 
-#define REQUIRE_PREREQUISITES()                            \
-  do {                                                     \
-    std::string missing = MissingPrerequisites();          \
-    if (!missing.empty()) {                                \
-      if (std::getenv("CI") != nullptr) FAIL() << missing; \
-      GTEST_SKIP() << missing;                             \
-    }                                                      \
-  } while (0)
-
 // The manifest digest `hpcimg inspect base:` reports.
 std::string BaseDigest() {
   RunResult r = RunCommand({kHpcimg, "inspect", "--json", "base:"});

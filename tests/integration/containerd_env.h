@@ -5,6 +5,7 @@
 #ifndef HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
 #define HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +22,17 @@ enum class ContentStore { kBuiltin, kPlugin };
 // The reason the tests cannot run here, or "" when they can: root, the real
 // tools and the built plugin are needed.
 std::string MissingPrerequisites();
+
+// Integration tests run in CI as root with every tool installed; there a
+// missing prerequisite is a failure, elsewhere a skip.
+#define REQUIRE_PREREQUISITES()                                   \
+  do {                                                            \
+    std::string missing = ::hpc::testing::MissingPrerequisites(); \
+    if (!missing.empty()) {                                       \
+      if (std::getenv("CI") != nullptr) FAIL() << missing;        \
+      GTEST_SKIP() << missing;                                    \
+    }                                                             \
+  } while (0)
 
 class ContainerdEnv {
  public:

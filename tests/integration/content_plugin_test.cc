@@ -14,39 +14,13 @@
 #include "gtest/gtest.h"
 #include "importer/oci/digester.h"
 #include "tests/integration/containerd_env.h"
+#include "tests/testing/test_data.h"
 
 namespace hpc::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string DigestOf(const std::string& data) {
-  return oci::Digester::Of(data).str();
-}
-
-std::string RandomBytes(size_t size, unsigned seed) {
-  std::string data(size, '\0');
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-  for (size_t i = 0; i < size; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    data[i] = static_cast<char>(x);
-  }
-  return data;
-}
-
-// Integration tests run in CI as root with every tool installed; there a
-// missing prerequisite is a failure, elsewhere a skip.
-#define REQUIRE_PREREQUISITES()                            \
-  do {                                                     \
-    std::string missing = MissingPrerequisites();          \
-    if (!missing.empty()) {                                \
-      if (std::getenv("CI") != nullptr) FAIL() << missing; \
-      GTEST_SKIP() << missing;                             \
-    }                                                      \
-  } while (0)
 
 class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
  protected:
@@ -81,7 +55,7 @@ class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
     std::string layout = env_->dir() + "/" + name;
     EXPECT_TRUE(MakeOciImage(layout, "v1",
                              {{"Files/hello.txt", file_content},
-                              {"Files/big.bin", RandomBytes(3 << 20, 42)}}));
+                              {"Files/big.bin", Pattern(3 << 20, 42)}}));
     return layout;
   }
 
@@ -89,7 +63,7 @@ class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
 };
 
 TEST_P(ContainerdTest, ContentIngestListGetRemove) {
-  const std::string data = RandomBytes(5 << 20, 1);
+  const std::string data = Pattern(5 << 20, 1);
   const std::string digest = DigestOf(data);
   RunResult ingest =
       env_->Ctr({"content", "ingest", "test-ingest"}, "default", data);
@@ -155,7 +129,7 @@ TEST_P(ContainerdTest, PullUnpackMountRestartRemove) {
   ASSERT_EQ(mount.exit_code, 0) << mount.output;
   EXPECT_EQ(ReadFileOrDie(mnt + "/Files/hello.txt"),
             "pulled from a registry\n");
-  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/big.bin"), RandomBytes(3 << 20, 42));
+  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/big.bin"), Pattern(3 << 20, 42));
   ASSERT_EQ(env_->Ctr({"images", "unmount", mnt}).exit_code, 0);
 
   // Both daemons restart; the image is still whole.

@@ -13,6 +13,7 @@
 #include "importer/oci/digester.h"
 #include "plugin/server/server.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_data.h"
 
 namespace hpc::server {
 namespace {
@@ -20,19 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 namespace api = ::containerd::services::content::v1;
 
-std::string DigestOf(const std::string& data) {
-  return oci::Digester::Of(data).str();
-}
-
-std::string Pattern(size_t size, unsigned seed) {
-  std::string data(size, '\0');
-  uint32_t x = seed * 2654435761u + 7;
-  for (size_t i = 0; i < size; ++i) {
-    x = x * 1664525u + 1013904223u;
-    data[i] = static_cast<char>(x >> 24);
-  }
-  return data;
-}
+using ::hpc::testing::DigestOf;
+using ::hpc::testing::Pattern;
 
 class ContentServiceTest : public ::testing::Test {
  protected:

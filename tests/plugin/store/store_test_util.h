@@ -7,12 +7,12 @@
 #include "gtest/gtest.h"
 #include "importer/oci/digester.h"
 #include "plugin/store/store.h"
+#include "tests/testing/test_data.h"
 
 namespace hpc::store::testing {
 
-inline std::string DigestOf(const std::string& data) {
-  return oci::Digester::Of(data).str();
-}
+using ::hpc::testing::DigestOf;
+using ::hpc::testing::Pattern;
 
 // Writes and commits `data` under `ref`; returns the commit status.
 inline absl::Status WriteBlob(Store& store, const std::string& ref,
@@ -34,16 +34,6 @@ inline std::string ReadBlob(Store& store, const std::string& digest) {
   auto n = (*reader)->ReadAt(0, data.data(), data.size());
   EXPECT_TRUE(n.ok());
   data.resize(n.ok() ? *n : 0);
-  return data;
-}
-
-inline std::string Pattern(size_t size, unsigned seed) {
-  std::string data(size, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < size; ++i) {
-    x = x * 1664525u + 1013904223u;
-    data[i] = static_cast<char>(x >> 24);
-  }
   return data;
 }
 
