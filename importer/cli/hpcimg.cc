@@ -85,12 +85,14 @@ absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
 
 // The image named by a SRC argument; --format applies to base:.
 absl::StatusOr<std::unique_ptr<hpc::image::ImageSource>> OpenSourceArgument(
-    const std::string& text, const std::string& format) {
+    const std::string& text, const std::string& format,
+    const ContainerdFlags& containerd) {
   auto media = ParseFormat(format);
   if (!media.ok()) return media.status();
   auto reference = hpc::transport::Reference::Parse(text);
   if (!reference.ok()) return reference.status();
-  return hpc::copy::OpenSource(*reference, {*media});
+  return hpc::copy::OpenSource(*reference,
+                               {*media, containerd.address, containerd.ns});
 }
 
 int Copy(const std::vector<std::string>& args) {
@@ -122,7 +124,7 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
 
   auto dest = hpc::transport::Reference::Parse(positional[1]);
   if (!dest.ok()) return ReportError(kProgram, dest.status());
-  auto source = OpenSourceArgument(positional[0], format);
+  auto source = OpenSourceArgument(positional[0], format, containerd);
   if (!source.ok()) return ReportError(kProgram, source.status());
   hpc::copy::DestinationOptions options;
   options.force = force;
@@ -156,18 +158,20 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
 int Inspect(const std::vector<std::string>& args) {
   bool json = false;
   std::string format = "oci";
+  ContainerdFlags containerd;
   FlagSet flags("hpcimg inspect", R"(Usage: hpcimg inspect [flags] SRC
 
 Describes the image SRC: its manifest or index, platforms, config and layers.
 )");
   flags.Bool("json", &json, "print JSON");
+  containerd.Add(flags);
   flags.String("format", &format,
                "media types of a generated base image: oci or docker",
                "FORMAT");
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
-  auto source = OpenSourceArgument(positional[0], format);
+  auto source = OpenSourceArgument(positional[0], format, containerd);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto description = hpc::inspect::Describe(**source);
   if (!description.ok()) return ReportError(kProgram, description.status());

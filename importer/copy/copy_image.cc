@@ -3,9 +3,12 @@
 #include "absl/strings/str_cat.h"
 #include "importer/base/base_image.h"
 #include "importer/containerd/connection.h"
+#include "importer/containerd/containerd_source.h"
 #include "importer/containerd/register_image.h"
+#include "importer/transport/archive_source.h"
 #include "importer/transport/layout_sink.h"
 #include "importer/transport/layout_writer.h"
+#include "importer/transport/oci_layout_source.h"
 
 namespace hpc::copy {
 
@@ -25,12 +28,21 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
       if (!image.ok()) return image.status();
       return std::unique_ptr<image::ImageSource>(std::move(*image));
     }
-    default:
-      return absl::UnimplementedError(
-          absl::StrCat(reference.text, ": reading images from ",
-                       transport::TransportName(reference.transport),
-                       ": is not supported yet; sources: base:"));
+    case Transport::kOci:
+      return transport::OpenOciLayout(reference);
+    case Transport::kOciArchive:
+      return transport::OpenOciArchive(reference);
+    case Transport::kDockerArchive:
+      return transport::OpenDockerArchive(reference);
+    case Transport::kContainerd: {
+      auto connection =
+          containerd::Connection::Dial(options.containerd_address,
+                                       options.containerd_namespace, absl::Seconds(10));
+      if (!connection.ok()) return connection.status();
+      return containerd::OpenContainerdImage(std::move(*connection), reference.path);
+    }
   }
+  return absl::InternalError("unknown transport");
 }
 
 absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,

@@ -15,6 +15,8 @@ namespace hpc::copy {
 
 struct SourceOptions {
   oci::MediaTypeFormat format = oci::MediaTypeFormat::kOci;  // for base:
+  std::string containerd_address;                            // containerd:
+  std::string containerd_namespace;                          // containerd:
 };
 
 struct DestinationOptions {

@@ -5,13 +5,12 @@
 #include "importer/oci/manifest.h"
 #include "importer/oci/media_types.h"
 #include "importer/transport/image_name.h"
+#include "importer/transport/layout_index.h"
 
 namespace hpc::transport {
 
 namespace {
 constexpr size_t kCopyBuffer = 1 << 20;
-constexpr char kRefNameAnnotation[] = "org.opencontainers.image.ref.name";
-constexpr char kContainerdNameAnnotation[] = "io.containerd.image.name";
 }  // namespace
 
 absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,

@@ -119,6 +119,50 @@ TEST_F(BaseSinkTest, ExistingOrUnwritableDestinationIsRefused) {
   EXPECT_EQ(files, 1u);
 }
 
+// base: -> oci-archive: -> docker-archive: -> (skopeo) oci: -> hpcimg:
+// every hop reads what the last wrote, and the image stays the same.
+TEST_F(BaseSinkTest, TransportsRoundTrip) {
+  auto digest_of = [&](const std::string& src) {
+    RunResult r = RunCommand({kHpcimg, "inspect", "--json", src});
+    EXPECT_EQ(r.exit_code, 0) << src << ": " << r.output;
+    size_t at = r.output.find("\"digest\": \"");
+    return at == std::string::npos ? "" : r.output.substr(at + 11, 71);
+  };
+  const std::string oci_archive = "oci-archive:" + dir_.Join("a.tar");
+  const std::string docker_archive = "docker-archive:" + dir_.Join("d.tar");
+  ASSERT_EQ(RunCommand({kHpcimg, "copy", "-q", "base:", oci_archive}).exit_code,
+            0);
+  EXPECT_EQ(digest_of(oci_archive), BaseDigest());
+  ASSERT_EQ(RunCommand({kHpcimg, "copy", "-q", oci_archive,
+                        docker_archive + ":my/base:v1"})
+                .exit_code,
+            0);
+  // Docker's format: the same image under Docker media types.
+  RunResult docker_base =
+      RunCommand({kHpcimg, "inspect", "--json", "--format", "docker", "base:"});
+  EXPECT_THAT(docker_base.output, HasSubstr(digest_of(docker_archive)));
+  RunResult sk = RunCommand({"skopeo", "copy", "-q", docker_archive,
+                             "oci:" + dir_.Join("sk") + ":t"});
+  ASSERT_EQ(sk.exit_code, 0) << sk.output;
+  RunResult back =
+      RunCommand({kHpcimg, "copy", "-q", "oci:" + dir_.Join("sk") + ":t",
+                  "oci-archive:" + dir_.Join("back.tar")});
+  ASSERT_EQ(back.exit_code, 0) << back.output;
+  RunResult inspect =
+      RunCommand({"skopeo", "inspect", "oci-archive:" + dir_.Join("back.tar")});
+  EXPECT_THAT(inspect.output, HasSubstr("\"Os\": \"windows\""));
+
+  RunResult missing =
+      RunCommand({kHpcimg, "inspect", "oci:" + dir_.Join("sk") + ":nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("no image named \"nope\"; it holds t"));
+  WriteFileOrDie(dir_.Join("junk.tar"), "junk");
+  RunResult junk =
+      RunCommand({kHpcimg, "inspect", "oci-archive:" + dir_.Join("junk.tar")});
+  EXPECT_EQ(junk.exit_code, 2);
+  EXPECT_THAT(junk.output, HasSubstr("junk.tar"));
+}
+
 TEST_F(BaseSinkTest, ContainerdNotRunningIsAClearError) {
   RunResult r = RunCommand({kHpcimg, "copy", "--address",
                             dir_.Join("none.sock"), "base:", "containerd:x:y"});
@@ -184,6 +228,15 @@ TEST_P(BaseContainerdTest, HpcimgCopyIsCompleteAndIdempotent) {
   EXPECT_THAT(second.output, HasSubstr("\"changed\": false"));
   EXPECT_THAT(second.output, HasSubstr("\"blobsWritten\": 0"));
   ExpectCriRecords(env);
+
+  // containerd: as a source gives the same image back.
+  RunResult out = RunCommand({kHpcimg, "copy", "-q", "--address", env.address(),
+                              std::string("containerd:") + kBaseName,
+                              "oci-archive:" + env.dir() + "/out.tar"});
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  RunResult inspect = RunCommand(
+      {kHpcimg, "inspect", "--json", "oci-archive:" + env.dir() + "/out.tar"});
+  EXPECT_THAT(inspect.output, HasSubstr(BaseDigest()));
 
   ASSERT_TRUE(env.Stop());
   ASSERT_TRUE(env.Start()) << env.failure_logs();

@@ -1,0 +1,58 @@
+// Reading a tar archive (plain, gzip or zstd, detected from its content)
+// entry by entry, without extracting it. Entry paths are checked before
+// anyone uses them: absolute paths and ".." components are refused.
+#ifndef HPC_IMPORTER_ARCHIVE_ARCHIVE_READER_H_
+#define HPC_IMPORTER_ARCHIVE_ARCHIVE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+struct archive;
+
+namespace hpc::archive {
+
+struct ArchiveEntry {
+  enum class Type { kFile, kDirectory, kSymlink, kHardlink, kOther };
+  std::string path;  // relative, without "./" and trailing "/"
+  Type type = Type::kOther;
+  int64_t size = 0;
+  std::string link_target;  // for links
+};
+
+class ArchiveReader {
+ public:
+  // `name` is how errors refer to the archive ("oci-archive:app.tar").
+  static absl::StatusOr<std::unique_ptr<ArchiveReader>> Open(
+      const std::string& file, std::string name);
+  ~ArchiveReader();
+  ArchiveReader(const ArchiveReader&) = delete;
+  ArchiveReader& operator=(const ArchiveReader&) = delete;
+
+  // The next entry, or nullopt at the end. The data of the previous entry
+  // that was not read is skipped.
+  absl::StatusOr<std::optional<ArchiveEntry>> Next();
+  // Reads the current entry's data; 0 at its end.
+  absl::StatusOr<size_t> Read(char* dst, size_t n);
+  // Reads the whole current entry, which must be at most `limit` bytes.
+  absl::StatusOr<std::string> ReadAll(size_t limit);
+
+ private:
+  ArchiveReader(std::string name) : name_(std::move(name)) {}
+  absl::Status Error(const std::string& what) const;
+
+  std::string name_;
+  struct archive* archive_ = nullptr;
+  std::string current_;
+};
+
+// `path` made relative and clean; InvalidArgument for absolute paths and
+// ".." components.
+absl::StatusOr<std::string> CleanEntryPath(const std::string& path);
+
+}  // namespace hpc::archive
+
+#endif  // HPC_IMPORTER_ARCHIVE_ARCHIVE_READER_H_

@@ -1,0 +1,340 @@
+#include "importer/transport/archive_source.h"
+
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "importer/archive/archive_reader.h"
+#include "importer/oci/digester.h"
+#include "importer/oci/image_config.h"
+#include "importer/oci/manifest.h"
+#include "importer/oci/media_types.h"
+#include "importer/transport/layout_index.h"
+
+namespace hpc::transport {
+
+namespace {
+
+using archive::ArchiveEntry;
+using archive::ArchiveReader;
+
+// Entries up to this size are read into memory when the archive is opened.
+constexpr size_t kSmallEntry = 1 << 20;
+// All small entries together; more means this is no image archive.
+constexpr size_t kSmallTotal = 64 << 20;
+constexpr size_t kCopyBuffer = 1 << 20;
+
+enum class Compression { kNone, kGzip, kZstd };
+
+Compression Detect(absl::string_view head) {
+  if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1F &&
+      static_cast<unsigned char>(head[1]) == 0x8B) {
+    return Compression::kGzip;
+  }
+  if (head.size() >= 4 &&
+      head.substr(0, 4) == absl::string_view("\x28\xB5\x2F\xFD", 4)) {
+    return Compression::kZstd;
+  }
+  return Compression::kNone;
+}
+
+struct Catalog {
+  std::map<std::string, int64_t> files;      // regular files: size
+  std::map<std::string, std::string> small;  // their content, when small
+  std::map<std::string, std::string> heads;  // the first bytes of large ones
+  std::map<std::string, std::string> links;  // links: target
+};
+
+absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
+                                    const std::string& name) {
+  auto reader = ArchiveReader::Open(file, name);
+  if (!reader.ok()) return reader.status();
+  Catalog catalog;
+  size_t small_total = 0;
+  while (true) {
+    auto entry = (*reader)->Next();
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) break;
+    const ArchiveEntry& e = **entry;
+    if (e.type == ArchiveEntry::Type::kSymlink ||
+        e.type == ArchiveEntry::Type::kHardlink) {
+      catalog.links[e.path] = e.link_target;
+      continue;
+    }
+    if (e.type != ArchiveEntry::Type::kFile) continue;
+    catalog.files[e.path] = e.size;
+    if (static_cast<size_t>(e.size) <= kSmallEntry) {
+      auto data = (*reader)->ReadAll(kSmallEntry);
+      if (!data.ok()) return data.status();
+      small_total += data->size();
+      if (small_total > kSmallTotal) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": more than ", kSmallTotal,
+                         " bytes of small entries; not an image archive"));
+      }
+      catalog.small[e.path] = std::move(*data);
+    } else {
+      char head[8];
+      auto n = (*reader)->Read(head, sizeof(head));
+      if (!n.ok()) return n.status();
+      catalog.heads[e.path] = std::string(head, *n);
+    }
+  }
+  return catalog;
+}
+
+// Streams one entry of the archive.
+class EntryStream final : public image::BlobStream {
+ public:
+  EntryStream(std::unique_ptr<ArchiveReader> reader)
+      : reader_(std::move(reader)) {}
+  absl::StatusOr<size_t> Read(char* dst, size_t n) override {
+    return reader_->Read(dst, n);
+  }
+
+ private:
+  std::unique_ptr<ArchiveReader> reader_;
+};
+
+absl::StatusOr<std::unique_ptr<image::BlobStream>> OpenEntry(
+    const std::string& file, const std::string& name, const std::string& path) {
+  auto reader = ArchiveReader::Open(file, name);
+  if (!reader.ok()) return reader.status();
+  while (true) {
+    auto entry = (*reader)->Next();
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat(name, ": entry ", path, " vanished"));
+    }
+    if ((*entry)->path == path && (*entry)->type == ArchiveEntry::Type::kFile) {
+      return std::unique_ptr<image::BlobStream>(
+          new EntryStream(std::move(*reader)));
+    }
+  }
+}
+
+// An image in an archive: some blobs in memory, the others streamed from
+// their entries.
+class ArchiveImage final : public image::ImageSource {
+ public:
+  ArchiveImage(std::string name, std::string file)
+      : name_(std::move(name)), file_(std::move(file)) {}
+
+  const std::string& name() const override { return name_; }
+  const oci::Descriptor& root() const override { return root_; }
+  std::vector<std::string> image_names() const override { return names_; }
+
+  absl::StatusOr<std::unique_ptr<image::BlobStream>> Open(
+      const oci::Descriptor& blob) override {
+    if (auto it = memory_.find(blob.digest.str()); it != memory_.end()) {
+      return image::StreamOf(it->second);
+    }
+    if (auto it = entries_.find(blob.digest.str()); it != entries_.end()) {
+      return OpenEntry(file_, name_, it->second);
+    }
+    return absl::NotFoundError(absl::StrCat(name_, ": blob ", blob.digest.str(),
+                                            " is not in the archive"));
+  }
+
+  std::string name_;
+  std::string file_;
+  oci::Descriptor root_;
+  std::vector<std::string> names_;
+  std::map<std::string, std::string> memory_;   // digest: bytes
+  std::map<std::string, std::string> entries_;  // digest: entry path
+};
+
+// Blobs stored by digest under blobs/sha256/.
+void AddLayoutBlobs(const Catalog& catalog, ArchiveImage& image) {
+  constexpr absl::string_view kPrefix = "blobs/sha256/";
+  for (const auto& [path, size] : catalog.files) {
+    if (!absl::StartsWith(path, kPrefix)) continue;
+    auto digest = oci::Digest::FromHex(path.substr(kPrefix.size()));
+    if (!digest.ok()) continue;
+    if (auto small = catalog.small.find(path); small != catalog.small.end()) {
+      image.memory_[digest->str()] = small->second;
+    } else {
+      image.entries_[digest->str()] = path;
+    }
+  }
+}
+
+absl::Status LinkError(const Catalog& catalog, const std::string& path,
+                       const std::string& name) {
+  if (auto link = catalog.links.find(path); link != catalog.links.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": entry ", path, " is a link to ", link->second,
+                     "; links are not followed"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": entry ", path, " is missing"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
+    const Reference& reference) {
+  auto catalog = ReadCatalog(reference.path, reference.text);
+  if (!catalog.ok()) return catalog.status();
+  auto index = catalog->small.find("index.json");
+  if (index == catalog->small.end()) {
+    if (catalog->files.count("manifest.json")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          reference.text,
+          ": no index.json but a manifest.json: this is a docker-archive"));
+    }
+    return LinkError(*catalog, "index.json", reference.text);
+  }
+  auto selection =
+      SelectFromLayoutIndex(index->second, reference.tag, reference.text);
+  if (!selection.ok()) return selection.status();
+  auto image = std::make_unique<ArchiveImage>(reference.text, reference.path);
+  AddLayoutBlobs(*catalog, *image);
+  image->root_ = selection->root;
+  image->names_ = selection->names;
+  if (selection->root_is_layout_index) {
+    image->memory_[selection->root.digest.str()] = index->second;
+  }
+  return std::unique_ptr<image::ImageSource>(std::move(image));
+}
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
+    const Reference& reference) {
+  const std::string& name = reference.text;
+  auto catalog = ReadCatalog(reference.path, name);
+  if (!catalog.ok()) return catalog.status();
+  auto manifest_json = catalog->small.find("manifest.json");
+  if (manifest_json == catalog->small.end()) {
+    return LinkError(*catalog, "manifest.json", name);
+  }
+  oci::Json list = oci::Json::parse(manifest_json->second, nullptr, false);
+  if (list.is_discarded() || !list.is_array() || list.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": manifest.json is not a non-empty JSON array"));
+  }
+
+  // The image: named by REF among the RepoTags, or the only one.
+  const oci::Json* chosen = nullptr;
+  std::vector<std::string> all_tags;
+  for (const oci::Json& entry : list) {
+    if (!entry.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": manifest.json entry is not an object"));
+    }
+    for (const oci::Json& tag : entry.value("RepoTags", oci::Json::array())) {
+      if (!tag.is_string()) continue;
+      all_tags.push_back(tag.get<std::string>());
+      if (!reference.tag.empty() && tag.get<std::string>() == reference.tag)
+        chosen = &entry;
+    }
+  }
+  if (!reference.tag.empty() && chosen == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        name, ": no image tagged \"", reference.tag, "\"; it holds ",
+        all_tags.empty() ? "only untagged images"
+                         : absl::StrJoin(all_tags, ", ")));
+  }
+  if (chosen == nullptr) {
+    if (list.size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, " holds ", list.size(), " images; name one with :REF (",
+          absl::StrJoin(all_tags, ", "), ")"));
+    }
+    chosen = &list[0];
+  }
+
+  auto image = std::make_unique<ArchiveImage>(name, reference.path);
+  for (const oci::Json& tag : chosen->value("RepoTags", oci::Json::array())) {
+    if (tag.is_string()) image->names_.push_back(tag.get<std::string>());
+  }
+
+  // Config.
+  auto config_path = oci::GetString(*chosen, "Config",
+                                    absl::StrCat("manifest.json of ", name));
+  if (!config_path.ok()) return config_path.status();
+  auto clean_config = archive::CleanEntryPath(*config_path);
+  if (!clean_config.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", clean_config.status().message()));
+  auto config_bytes = catalog->small.find(*clean_config);
+  if (config_bytes == catalog->small.end())
+    return LinkError(*catalog, *clean_config, name);
+  auto config = oci::ImageConfig::Parse(config_bytes->second,
+                                        absl::StrCat("config of ", name));
+  if (!config.ok()) return config.status();
+  oci::Descriptor config_desc =
+      oci::DescribeBytes(oci::kDockerConfig, config_bytes->second);
+  image->memory_[config_desc.digest.str()] = config_bytes->second;
+
+  // Layers.
+  auto layers = chosen->find("Layers");
+  if (layers == chosen->end() || !layers->is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": manifest.json entry has no Layers"));
+  }
+  const std::vector<oci::Digest> diff_ids = config->diff_ids();
+  if (diff_ids.size() != layers->size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": ", layers->size(), " layers but the config lists ",
+        diff_ids.size(), " diff IDs"));
+  }
+  std::vector<oci::Descriptor> layer_descs;
+  for (size_t i = 0; i < layers->size(); ++i) {
+    if (!(*layers)[i].is_string()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": layer ", i + 1, " is not a path"));
+    }
+    auto path = archive::CleanEntryPath((*layers)[i].get<std::string>());
+    if (!path.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": ", path.status().message()));
+    auto file = catalog->files.find(*path);
+    if (file == catalog->files.end()) return LinkError(*catalog, *path, name);
+    oci::Descriptor d;
+    d.size = file->second;
+    std::string head;
+    if (auto small = catalog->small.find(*path);
+        small != catalog->small.end()) {
+      head = small->second.substr(0, 8);
+      d.digest = oci::Digester::Of(small->second);
+      image->memory_[d.digest.str()] = small->second;
+    } else {
+      head = catalog->heads[*path];
+    }
+    Compression compression = Detect(head);
+    d.media_type =
+        std::string(compression == Compression::kGzip   ? oci::kDockerLayerGzip
+                    : compression == Compression::kZstd ? oci::kOciLayerZstd
+                                                        : oci::kDockerLayer);
+    if (d.digest.empty()) {
+      if (compression == Compression::kNone) {
+        // An uncompressed layer's digest is its diff ID; copying verifies it.
+        d.digest = diff_ids[i];
+      } else {
+        auto stream = OpenEntry(reference.path, name, *path);
+        if (!stream.ok()) return stream.status();
+        oci::Digester digester;
+        std::string buffer(kCopyBuffer, '\0');
+        while (true) {
+          auto n = (*stream)->Read(buffer.data(), buffer.size());
+          if (!n.ok()) return n.status();
+          if (*n == 0) break;
+          digester.Update(absl::string_view(buffer.data(), *n));
+        }
+        d.digest = digester.Current();
+      }
+      image->entries_[d.digest.str()] = *path;
+    }
+    layer_descs.push_back(d);
+  }
+  oci::Manifest manifest = oci::Manifest::Make(oci::MediaTypeFormat::kDocker,
+                                               config_desc, layer_descs);
+  std::string manifest_bytes = manifest.Serialize();
+  image->root_ = oci::DescribeBytes(oci::kDockerManifest, manifest_bytes);
+  image->memory_[image->root_.digest.str()] = std::move(manifest_bytes);
+  return std::unique_ptr<image::ImageSource>(std::move(image));
+}
+
+}  // namespace hpc::transport

@@ -1,0 +1,27 @@
+// Reading images from archives without extracting them: oci-archive: (a tar
+// of an OCI layout) and docker-archive: (`docker save` output, including the
+// legacy layout with <id>/layer.tar and a manifest.json without RepoTags).
+//
+// Opening an archive reads it once: small entries (index.json,
+// manifest.json, manifests, configs) are kept in memory, larger ones only
+// catalogued. A large blob is streamed from the archive when it is opened.
+// Entries with absolute paths or ".." are refused; links are never followed.
+#ifndef HPC_IMPORTER_TRANSPORT_ARCHIVE_SOURCE_H_
+#define HPC_IMPORTER_TRANSPORT_ARCHIVE_SOURCE_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "importer/image/image_source.h"
+#include "importer/transport/reference.h"
+
+namespace hpc::transport {
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
+    const Reference& reference);
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
+    const Reference& reference);
+
+}  // namespace hpc::transport
+
+#endif  // HPC_IMPORTER_TRANSPORT_ARCHIVE_SOURCE_H_
