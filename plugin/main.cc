@@ -81,6 +81,19 @@ int Serve(const Options& options) {
     hpc::log::Error("%s", store.status().message());
     return 1;
   }
+  // The base image's blobs are in the store before the socket exists; its
+  // registration in containerd runs in the background from here on.
+  std::unique_ptr<hpc::inject::BaseInjector> injector;
+  if (options.inject_base) {
+    auto started = hpc::inject::BaseInjector::Start(
+        **store, {options.containerd, options.ns, options.base_name});
+    if (!started.ok()) {
+      hpc::log::Error("%s", started.status().message());
+      return 1;
+    }
+    injector = std::move(*started);
+  }
+
   auto server = hpc::server::Server::Start(**store, options.address);
   if (!server.ok()) {
     hpc::log::Error("%s", server.status().message());
@@ -88,18 +101,6 @@ int Serve(const Options& options) {
   }
   hpc::log::Info("serving content store %s on %s", options.root,
                  options.address);
-
-  std::unique_ptr<hpc::inject::BaseInjector> injector;
-  if (options.inject_base) {
-    auto started = hpc::inject::BaseInjector::Start(
-        **store, {options.containerd, options.ns, options.base_name});
-    if (!started.ok()) {
-      hpc::log::Error("%s", started.status().message());
-      (*server)->Shutdown(absl::ZeroDuration());
-      return 1;
-    }
-    injector = std::move(*started);
-  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
