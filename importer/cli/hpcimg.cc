@@ -2,6 +2,7 @@
 // Parses the command line and calls the importer's libraries.
 #include <unistd.h>
 
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <variant>
@@ -13,8 +14,10 @@
 #include "importer/cli/flags.h"
 #include "importer/containerd/connection.h"
 #include "importer/copy/copy_image.h"
+#include "importer/copy/import_archive.h"
 #include "importer/inspect/describe.h"
 #include "importer/log/log.h"
+#include "importer/rewrite/platform.h"
 #include "importer/transport/reference.h"
 
 namespace {
@@ -33,6 +36,7 @@ single manifests without platform data (see containerd issue 7431).
 Usage: hpcimg COMMAND [flags] [arguments]
 
 Commands:
+  import ARCHIVE.. import archives into containerd, unpacked
   copy SRC DEST    copy an image between transports
   inspect SRC      describe an image
   version          print the version
@@ -59,20 +63,29 @@ struct ContainerdFlags {
 // Parses `args` with `flags`; returns the positional arguments, or an exit
 // code to return right away (help or a usage error).
 std::variant<std::vector<std::string>, int> Parse(
-    FlagSet& flags, const std::vector<std::string>& args, size_t positional) {
+    FlagSet& flags, const std::vector<std::string>& args, size_t min_positional,
+    size_t max_positional) {
   auto parsed = flags.Parse(args);
   if (!parsed.ok()) return ReportError(kProgram, parsed.status());
   if (flags.help_requested()) {
     std::cout << flags.Help();
     return kExitOk;
   }
-  if (parsed->size() != positional) {
-    std::cerr << kProgram << ": " << flags.command() << " takes " << positional
-              << " argument" << (positional == 1 ? "" : "s") << ", got "
+  if (parsed->size() < min_positional || parsed->size() > max_positional) {
+    std::cerr << kProgram << ": " << flags.command() << " takes "
+              << (min_positional == max_positional
+                      ? std::to_string(min_positional)
+                      : absl::StrCat("at least ", min_positional))
+              << " argument" << (max_positional == 1 ? "" : "s") << ", got "
               << parsed->size() << "; see " << flags.command() << " --help\n";
     return kExitUsage;
   }
   return *parsed;
+}
+
+std::variant<std::vector<std::string>, int> Parse(
+    FlagSet& flags, const std::vector<std::string>& args, size_t positional) {
+  return Parse(flags, args, positional, positional);
 }
 
 absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
@@ -180,6 +193,89 @@ Describes the image SRC: its manifest or index, platforms, config and layers.
   return kExitOk;
 }
 
+int Import(const std::vector<std::string>& args) {
+  hpc::copy::ImportOptions options;
+  std::string platform;
+  bool no_unpack = false, no_cri_refs = false, json = false, quiet = false;
+  ContainerdFlags containerd;
+  FlagSet flags("hpcimg import", R"(Usage: hpcimg import [flags] ARCHIVE...
+
+Imports the images of each ARCHIVE (docker save output, legacy layouts
+included, or an OCI archive; plain, gzip or zstd) into containerd as single
+manifests without platform data, and unpacks them into the snapshotter.
+An index becomes the manifest --platform picks (default: the Windows one
+with the highest os.version). Importing the same archive again changes
+nothing.
+)");
+  flags.String("name", &options.name,
+               "name of the image (for an archive of one image)", "NAME");
+  flags.String("platform", &platform,
+               "manifest to take from an index: os/arch[:os.version prefix]",
+               "PLATFORM");
+  flags.Bool("keep-index", &options.keep_index, "import an index as it is");
+  flags.Bool("strip-os-version", &options.rewrite.strip_os_version,
+             "also remove os.version from the config");
+  flags.Bool("no-unpack", &no_unpack, "do not unpack into the snapshotter");
+  flags.String("snapshotter", &options.snapshotter,
+               "snapshotter to unpack into", "NAME");
+  containerd.Add(flags);
+  flags.Bool("no-cri-refs", &no_cri_refs,
+             "in k8s.io, create only the named image record");
+  flags.Bool("json", &json, "print a machine-readable summary");
+  flags.Bool("quiet,q", &quiet, "print nothing on success");
+  auto parsed = Parse(flags, args, 1, SIZE_MAX);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  const auto& archives = std::get<std::vector<std::string>>(parsed);
+  if (!platform.empty()) {
+    auto p = hpc::rewrite::Platform::Parse(platform);
+    if (!p.ok()) return ReportError(kProgram, p.status());
+    options.rewrite.platform = *p;
+  }
+  options.unpack = !no_unpack;
+  options.cri_records = !no_cri_refs;
+  options.containerd_address = containerd.address;
+  options.containerd_namespace = containerd.ns;
+
+  hpc::oci::Json summary = hpc::oci::Json::array();
+  for (const std::string& archive : archives) {
+    auto imported = hpc::copy::ImportArchive(archive, options);
+    if (!imported.ok()) return ReportError(kProgram, imported.status());
+    for (const auto& image : *imported) {
+      for (const std::string& warning : image.warnings) {
+        std::cerr << kProgram << ": warning: " << warning << "\n";
+      }
+      summary.push_back({{"archive", image.archive},
+                         {"digest", image.root.digest.str()},
+                         {"mediaType", image.root.media_type},
+                         {"records", image.records},
+                         {"changes", image.changes},
+                         {"blobs", image.blobs},
+                         {"blobsWritten", image.blobs_written},
+                         {"unpacked",
+                          {{"chainID", image.unpacked.chain_id},
+                           {"applied", image.unpacked.layers_applied},
+                           {"present", image.unpacked.layers_present}}},
+                         {"changed", image.changed}});
+      if (!json && !quiet) {
+        std::cout << "imported " << image.archive << "\n  digest "
+                  << image.root.digest.str() << "\n";
+        for (const std::string& change : image.changes)
+          std::cout << "  " << change << "\n";
+        for (const std::string& record : image.records)
+          std::cout << "  name   " << record << "\n";
+        if (!image.unpacked.chain_id.empty()) {
+          std::cout << "  unpacked " << image.unpacked.chain_id << " ("
+                    << image.unpacked.layers_applied << " applied, "
+                    << image.unpacked.layers_present << " already there)\n";
+        }
+        if (!image.changed) std::cout << "  (already there: nothing changed)\n";
+      }
+    }
+  }
+  if (json) std::cout << summary.dump(2) << "\n";
+  return kExitOk;
+}
+
 int Version(const std::vector<std::string>& args) {
   FlagSet flags("hpcimg version",
                 "Usage: hpcimg version\n\nPrints the version.\n");
@@ -201,6 +297,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "copy") return Copy(args);
   if (command == "inspect") return Inspect(args);
+  if (command == "import") return Import(args);
   if (command == "version" || command == "--version") return Version(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -92,6 +92,10 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
     }
   }
 
+  if (options.after_content) {
+    if (absl::Status s = options.after_content(connection); !s.ok()) return s;
+  }
+
   // The records, each pointing at the root without platform data.
   oci::Descriptor target = source.root();
   target.platform.reset();

@@ -9,6 +9,7 @@
 #ifndef HPC_IMPORTER_CONTAINERD_REGISTER_IMAGE_H_
 #define HPC_IMPORTER_CONTAINERD_REGISTER_IMAGE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct RegisterOptions {
   std::vector<std::string> names;
   // In k8s.io, also the repo-digest and image-ID records CRI would create.
   bool cri_records = true;
+  // Runs after the blobs are in and before the records are made, under the
+  // same lease (unpacking, for instance). Its error fails the registration.
+  std::function<absl::Status(Connection&)> after_content;
 };
 
 struct RegisterResult {

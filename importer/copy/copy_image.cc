@@ -35,11 +35,12 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     case Transport::kDockerArchive:
       return transport::OpenDockerArchive(reference);
     case Transport::kContainerd: {
-      auto connection =
-          containerd::Connection::Dial(options.containerd_address,
-                                       options.containerd_namespace, absl::Seconds(10));
+      auto connection = containerd::Connection::Dial(
+          options.containerd_address, options.containerd_namespace,
+          absl::Seconds(10));
       if (!connection.ok()) return connection.status();
-      return containerd::OpenContainerdImage(std::move(*connection), reference.path);
+      return containerd::OpenContainerdImage(std::move(*connection),
+                                             reference.path);
     }
   }
   return absl::InternalError("unknown transport");

@@ -337,4 +337,55 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
   return std::unique_ptr<image::ImageSource>(std::move(image));
 }
 
+absl::StatusOr<ArchiveContents> ListArchive(const std::string& path) {
+  auto catalog = ReadCatalog(path, path);
+  if (!catalog.ok()) return catalog.status();
+  ArchiveContents contents;
+  if (auto index = catalog->small.find("index.json");
+      index != catalog->small.end()) {
+    contents.transport = Transport::kOciArchive;
+    auto parsed =
+        oci::Index::Parse(index->second, absl::StrCat("index.json of ", path));
+    if (!parsed.ok()) return parsed.status();
+    std::vector<std::string> names;
+    for (const oci::Descriptor& d : parsed->manifests()) {
+      auto full = d.annotations.find(kContainerdNameAnnotation);
+      auto ref = d.annotations.find(kRefNameAnnotation);
+      if (full != d.annotations.end()) {
+        names.push_back(full->second);
+      } else if (ref != d.annotations.end()) {
+        names.push_back(ref->second);
+      }
+    }
+    // Unnamed entries make one image (the layout's index) unless named.
+    if (names.size() == parsed->manifests().size() && names.size() > 1) {
+      contents.images = names;
+    } else {
+      contents.images = {""};
+    }
+    return contents;
+  }
+  if (auto manifest = catalog->small.find("manifest.json");
+      manifest != catalog->small.end()) {
+    contents.transport = Transport::kDockerArchive;
+    oci::Json list = oci::Json::parse(manifest->second, nullptr, false);
+    if (list.is_array() && list.size() > 1) {
+      for (const oci::Json& entry : list) {
+        auto tags = entry.value("RepoTags", oci::Json::array());
+        if (tags.empty() || !tags[0].is_string()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              path,
+              " holds several images and one has no RepoTags to select it by"));
+        }
+        contents.images.push_back(tags[0].get<std::string>());
+      }
+    } else {
+      contents.images = {""};
+    }
+    return contents;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": neither index.json nor manifest.json: not an image archive"));
+}
+
 }  // namespace hpc::transport

@@ -10,6 +10,8 @@
 #define HPC_IMPORTER_TRANSPORT_ARCHIVE_SOURCE_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "importer/image/image_source.h"
@@ -21,6 +23,16 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
     const Reference& reference);
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
     const Reference& reference);
+
+// An archive of either kind, told apart by its content (index.json: OCI;
+// manifest.json alone: docker save).
+struct ArchiveContents {
+  Transport transport;
+  // What selects each image as the TAG/REF of a reference; one empty
+  // string when the archive holds a single image.
+  std::vector<std::string> images;
+};
+absl::StatusOr<ArchiveContents> ListArchive(const std::string& path);
 
 }  // namespace hpc::transport
 

@@ -1,0 +1,99 @@
+#include "importer/copy/import_archive.h"
+
+#include "absl/strings/str_cat.h"
+#include "importer/containerd/connection.h"
+#include "importer/containerd/register_image.h"
+#include "importer/oci/manifest.h"
+#include "importer/oci/media_types.h"
+#include "importer/transport/archive_source.h"
+
+namespace hpc::copy {
+
+absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
+    const std::string& path, const ImportOptions& options) {
+  auto contents = transport::ListArchive(path);
+  if (!contents.ok()) return contents.status();
+  if (!options.name.empty() && contents->images.size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " holds ", contents->images.size(),
+                     " images; --name names a single one"));
+  }
+  auto connection = containerd::Connection::Dial(options.containerd_address,
+                                                 options.containerd_namespace,
+                                                 absl::Seconds(10));
+  if (!connection.ok()) return connection.status();
+
+  std::vector<ImportedImage> imported;
+  for (const std::string& tag : contents->images) {
+    transport::Reference reference;
+    reference.transport = contents->transport;
+    reference.path = path;
+    reference.tag = tag;
+    reference.text = absl::StrCat(transport::TransportName(contents->transport),
+                                  ":", path, tag.empty() ? "" : ":", tag);
+    auto source = contents->transport == transport::Transport::kOciArchive
+                      ? transport::OpenOciArchive(reference)
+                      : transport::OpenDockerArchive(reference);
+    if (!source.ok()) return source.status();
+
+    ImportedImage result;
+    result.archive = reference.text;
+    image::ImageSource* image = source->get();
+    std::unique_ptr<image::ImageSource> rewritten;
+    if (!options.keep_index) {
+      auto r = rewrite::RewriteToSingleManifest(**source, options.rewrite);
+      if (!r.ok()) return r.status();
+      rewritten = std::move(r->image);
+      result.changes = std::move(r->changes);
+      image = rewritten.get();
+    }
+
+    containerd::RegisterOptions register_options;
+    if (!options.name.empty()) {
+      register_options.names = {options.name};
+    } else if (!image->image_names().empty()) {
+      register_options.names = image->image_names();
+    } else {
+      // No name: register under the image's ID.
+      std::string id = image->root().digest.str();
+      if (oci::IsManifest(image->root().media_type)) {
+        auto bytes = image::ReadSmallBlob(*image, image->root());
+        if (!bytes.ok()) return bytes.status();
+        auto manifest = oci::Manifest::Parse(*bytes, reference.text);
+        if (!manifest.ok()) return manifest.status();
+        id = manifest->config().digest.str();
+      }
+      register_options.names = {id};
+      result.warnings.push_back(absl::StrCat(reference.text,
+                                             " has no name; registered as ", id,
+                                             " (use --name to name it)"));
+    }
+    register_options.cri_records = options.cri_records;
+    if (options.unpack) {
+      register_options.after_content =
+          [&](containerd::Connection& c) -> absl::Status {
+        auto unpacked = unpack::Unpack(c, *image, options.snapshotter);
+        if (!unpacked.ok()) return unpacked.status();
+        result.unpacked = *unpacked;
+        return absl::OkStatus();
+      };
+    }
+    auto registered =
+        containerd::RegisterImage(**connection, *image, register_options);
+    if (!registered.ok()) {
+      return absl::Status(registered.status().code(),
+                          absl::StrCat("importing ", reference.text, ": ",
+                                       registered.status().message()));
+    }
+    result.records = registered->records;
+    result.root = image->root();
+    result.blobs = registered->blobs_written + registered->blobs_registered +
+                   registered->blobs_present;
+    result.blobs_written = registered->blobs_written;
+    result.changed = registered->changed || result.unpacked.layers_applied > 0;
+    imported.push_back(std::move(result));
+  }
+  return imported;
+}
+
+}  // namespace hpc::copy
