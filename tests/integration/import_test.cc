@@ -1,0 +1,180 @@
+// hpcimg import into a real containerd, on its built-in store and on the
+// plugin: archives made by skopeo and umoci, indexes rewritten to one
+// manifest, unpacked; bad archives leave nothing behind.
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/containerd_env.h"
+#include "tests/testing/test_data.h"
+
+namespace hpc::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
+
+class ImportTest : public ::testing::TestWithParam<ContentStore> {
+ protected:
+  void SetUp() override {
+    REQUIRE_PREREQUISITES();
+    env_ = std::make_unique<ContainerdEnv>(GetParam());
+    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
+    layout_ = env_->dir() + "/layout";
+    ASSERT_TRUE(MakeOciImage(layout_, "v1",
+                             {{"Files/app/run.ps1", "Write-Output hello\n"},
+                              {"Files/app/data.bin", Pattern(2 << 20, 7)}}));
+  }
+  void TearDown() override {
+    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
+  }
+  RunResult Import(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kHpcimg, "import", "--address",
+                                     env_->address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  std::string Images() {
+    return env_->Ctr({"images", "ls", "-q"}, "k8s.io").output;
+  }
+
+  std::unique_ptr<ContainerdEnv> env_;
+  std::string layout_;
+};
+
+TEST_P(ImportTest, DockerAndOciArchivesUnpackedAndMountable) {
+  const std::string docker = env_->dir() + "/docker.tar";
+  const std::string oci = env_->dir() + "/oci.tar";
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout_ + ":v1",
+                        "docker-archive:" + docker + ":example.com/app:v1"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout_ + ":v1",
+                        "oci-archive:" + oci + ":v2"})
+                .exit_code,
+            0);
+  RunResult first = Import({"--json", docker});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("\"changed\": true"));
+  // Again: nothing changes, no lease is left.
+  RunResult again = Import({"--json", docker});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("\"changed\": false"));
+  EXPECT_THAT(again.output, HasSubstr("\"blobsWritten\": 0"));
+  EXPECT_EQ(env_->Ctr({"leases", "ls", "-q"}, "k8s.io").output, "");
+
+  RunResult second = Import({"--name", "example.com/app:v2", oci});
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(Images(), HasSubstr("example.com/app:v1"));
+  EXPECT_THAT(Images(), HasSubstr("example.com/app:v2"));
+
+  RunResult check = env_->Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, Not(HasSubstr("incomplete")));
+  EXPECT_THAT(check.output, HasSubstr("true")) << "unpacked";
+  EXPECT_THAT(check.output, Not(HasSubstr("false"))) << check.output;
+  EXPECT_THAT(env_->Ctr({"snapshots", "ls"}, "k8s.io").output,
+              HasSubstr("Committed"));
+
+  std::string mnt = env_->dir() + "/mnt";
+  std::filesystem::create_directories(mnt);
+  RunResult mount =
+      env_->Ctr({"images", "mount", "example.com/app:v1", mnt}, "k8s.io");
+  ASSERT_EQ(mount.exit_code, 0) << mount.output;
+  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/app/run.ps1"), "Write-Output hello\n");
+  EXPECT_EQ(ReadFileOrDie(mnt + "/Files/app/data.bin"), Pattern(2 << 20, 7));
+  EXPECT_EQ(env_->Ctr({"images", "unmount", "--rm", mnt}, "k8s.io").exit_code,
+            0);
+}
+
+TEST_P(ImportTest, IndexBecomesPlatformlessManifest) {
+  // A multi-platform layout: one Windows and one Linux manifest, unnamed, so
+  // the layout's index is the image.
+  std::string multi = env_->dir() + "/multi";
+  ASSERT_TRUE(MakeOciImage(multi, "win", {{"Files/w.txt", "windows"}},
+                           "windows", "amd64"));
+  ASSERT_TRUE(
+      MakeOciImage(multi, "lin", {{"l.txt", "linux"}}, "linux", "amd64"));
+  // Give each entry its platform by reading its config.
+  RunResult set = RunCommand(
+      {"sh", "-c",
+       "cd " + multi +
+           " && for d in $(jq -r '.manifests[].digest' index.json); do "
+           "c=$(jq -r .config.digest blobs/sha256/${d#sha256:}); "
+           "os=$(jq -r .os blobs/sha256/${c#sha256:}); "
+           "jq -c --arg d \"$d\" --arg os \"$os\" '.manifests |= map(if "
+           ".digest == $d then "
+           "(del(.annotations) + {platform: {os: $os, architecture: "
+           "\"amd64\"}}) else . end)' "
+           "index.json > i && mv i index.json; done"});
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  std::string archive = env_->dir() + "/multi.tar";
+  ASSERT_EQ(RunCommand({"tar", "-C", multi, "-cf", archive, "."}).exit_code, 0);
+
+  RunResult r = Import({"--json", "--name", "example.com/multi:v1", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("replaced by its manifest"));
+  EXPECT_THAT(r.output, HasSubstr("windows/amd64"));
+  RunResult ls = env_->Ctr({"images", "ls"}, "k8s.io");
+  EXPECT_THAT(ls.output,
+              HasSubstr("application/vnd.oci.image.manifest.v1+json"));
+  EXPECT_THAT(ls.output, Not(HasSubstr("index")));
+
+  RunResult linux = Import({"--platform", "linux/amd64", "--name",
+                            "example.com/multi:linux", "--no-unpack", archive});
+  EXPECT_EQ(linux.exit_code, 0) << linux.output;
+  RunResult none =
+      Import({"--platform", "linux/arm64", "--name", "x:y", archive});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.output, HasSubstr("no manifest for linux/arm64"));
+}
+
+TEST_P(ImportTest, BadArchivesLeaveNothingBehind) {
+  const std::string docker = env_->dir() + "/docker.tar";
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout_ + ":v1",
+                        "docker-archive:" + docker + ":example.com/app:v1"})
+                .exit_code,
+            0);
+  const std::string before = Images();
+
+  // Truncated.
+  std::string data = ReadFileOrDie(docker);
+  WriteFileOrDie(env_->dir() + "/truncated.tar",
+                 data.substr(0, data.size() / 2));
+  RunResult truncated = Import({env_->dir() + "/truncated.tar"});
+  EXPECT_NE(truncated.exit_code, 0);
+  EXPECT_THAT(truncated.output, HasSubstr("truncated.tar"));
+
+  // A layer whose bytes do not match its digest: flip a byte inside the
+  // layer's data (the big file), keep the archive well-formed.
+  std::string corrupt = data;
+  size_t at = corrupt.find(Pattern(2 << 20, 7).substr(4096, 64));
+  ASSERT_NE(at, std::string::npos);
+  corrupt[at] ^= 0x55;
+  WriteFileOrDie(env_->dir() + "/corrupt.tar", corrupt);
+  RunResult bad = Import({env_->dir() + "/corrupt.tar"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("corrupt.tar"));
+
+  // Not an archive at all.
+  WriteFileOrDie(env_->dir() + "/junk.tar", "junk");
+  RunResult junk = Import({env_->dir() + "/junk.tar"});
+  EXPECT_EQ(junk.exit_code, 2);
+
+  EXPECT_EQ(Images(), before) << "no image record was left";
+  EXPECT_EQ(env_->Ctr({"leases", "ls", "-q"}, "k8s.io").output, "")
+      << "no lease was left";
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ImportTest,
+                         ::testing::Values(ContentStore::kBuiltin,
+                                           ContentStore::kPlugin),
+                         [](const auto& info) {
+                           return info.param == ContentStore::kPlugin
+                                      ? "Plugin"
+                                      : "Builtin";
+                         });
+
+}  // namespace
+}  // namespace hpc::testing
