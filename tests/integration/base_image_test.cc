@@ -262,14 +262,7 @@ TEST_P(BaseContainerdTest, NoCriRefsAndOtherNamespaces) {
               HasSubstr("complete (2/2)"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, BaseContainerdTest,
-                         ::testing::Values(ContentStore::kBuiltin,
-                                           ContentStore::kPlugin),
-                         [](const auto& info) {
-                           return info.param == ContentStore::kPlugin
-                                      ? "Plugin"
-                                      : "Builtin";
-                         });
+INSTANTIATE_FOR_BOTH_STORES(BaseContainerdTest);
 
 class InjectBaseTest : public BaseContainerdTest {};
 

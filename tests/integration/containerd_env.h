@@ -19,6 +19,19 @@ namespace hpc::testing {
 // Which content store containerd uses.
 enum class ContentStore { kBuiltin, kPlugin };
 
+// Runs a parameterised suite on containerd's built-in store and on the
+// plugin, naming the instances Builtin and Plugin.
+#define INSTANTIATE_FOR_BOTH_STORES(suite)                         \
+  INSTANTIATE_TEST_SUITE_P(                                        \
+      Stores, suite,                                               \
+      ::testing::Values(::hpc::testing::ContentStore::kBuiltin,    \
+                        ::hpc::testing::ContentStore::kPlugin),    \
+      [](const auto& info) {                                       \
+        return info.param == ::hpc::testing::ContentStore::kPlugin \
+                   ? "Plugin"                                      \
+                   : "Builtin";                                    \
+      })
+
 // The reason the tests cannot run here, or "" when they can: root, the real
 // tools and the built plugin are needed.
 std::string MissingPrerequisites();

@@ -146,14 +146,7 @@ TEST_P(ContainerdTest, PullUnpackMountRestartRemove) {
       << ListBlobs(env_->blobs_dir()).size() << " blobs left";
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ContainerdTest,
-                         ::testing::Values(ContentStore::kBuiltin,
-                                           ContentStore::kPlugin),
-                         [](const auto& info) {
-                           return info.param == ContentStore::kPlugin
-                                      ? "Plugin"
-                                      : "Builtin";
-                         });
+INSTANTIATE_FOR_BOTH_STORES(ContainerdTest);
 
 // The plugin process itself: permissions, stale sockets, signals.
 class PluginProcessTest : public ::testing::Test {

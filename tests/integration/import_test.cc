@@ -167,14 +167,7 @@ TEST_P(ImportTest, BadArchivesLeaveNothingBehind) {
       << "no lease was left";
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ImportTest,
-                         ::testing::Values(ContentStore::kBuiltin,
-                                           ContentStore::kPlugin),
-                         [](const auto& info) {
-                           return info.param == ContentStore::kPlugin
-                                      ? "Plugin"
-                                      : "Builtin";
-                         });
+INSTANTIATE_FOR_BOTH_STORES(ImportTest);
 
 }  // namespace
 }  // namespace hpc::testing
