@@ -221,6 +221,11 @@ nothing.
   containerd.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
+  flags.String(
+      "plugin-address", &options.plugin_address,
+      "write blobs straight into hpc-content-plugin at this socket; containerd "
+      "then registers them without their bytes",
+      "SOCKET");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 1, SIZE_MAX);
@@ -251,6 +256,8 @@ nothing.
                          {"changes", image.changes},
                          {"blobs", image.blobs},
                          {"blobsWritten", image.blobs_written},
+                         {"blobsRegistered", image.blobs_registered},
+                         {"blobsToPlugin", image.blobs_to_plugin},
                          {"unpacked",
                           {{"chainID", image.unpacked.chain_id},
                            {"applied", image.unpacked.layers_applied},

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "importer/containerd/connection.h"
+#include "importer/containerd/content_client.h"
 #include "importer/containerd/register_image.h"
 #include "importer/oci/manifest.h"
 #include "importer/oci/media_types.h"
@@ -22,6 +23,14 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
                                                  options.containerd_namespace,
                                                  absl::Seconds(10));
   if (!connection.ok()) return connection.status();
+  std::unique_ptr<containerd::Connection> plugin;
+  if (!options.plugin_address.empty()) {
+    // The plugin serves one store for every namespace; the name is unused.
+    auto dialed = containerd::Connection::Dial(
+        options.plugin_address, options.containerd_namespace, absl::Seconds(10));
+    if (!dialed.ok()) return dialed.status();
+    plugin = std::move(*dialed);
+  }
 
   std::vector<ImportedImage> imported;
   for (const std::string& tag : contents->images) {
@@ -46,6 +55,23 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
       rewritten = std::move(r->image);
       result.changes = std::move(r->changes);
       image = rewritten.get();
+    }
+
+    if (plugin != nullptr) {
+      auto blobs = image::ListBlobs(*image);
+      if (!blobs.ok()) return blobs.status();
+      for (const oci::Descriptor& blob : *blobs) {
+        auto put = containerd::PutBlob(*plugin, blob, {},
+                                       [&] { return image->Open(blob); });
+        if (!put.ok()) {
+          return absl::Status(
+              put.status().code(),
+              absl::StrCat("importing ", reference.text, " into the plugin at ",
+                           options.plugin_address, ": ",
+                           put.status().message()));
+        }
+        if (*put == containerd::PutResult::kWritten) ++result.blobs_to_plugin;
+      }
     }
 
     containerd::RegisterOptions register_options;
@@ -90,7 +116,10 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     result.blobs = registered->blobs_written + registered->blobs_registered +
                    registered->blobs_present;
     result.blobs_written = registered->blobs_written;
-    result.changed = registered->changed || result.unpacked.layers_applied > 0;
+    result.blobs_registered = registered->blobs_registered;
+    result.changed = registered->changed ||
+                     result.unpacked.layers_applied > 0 ||
+                     result.blobs_to_plugin > 0;
     imported.push_back(std::move(result));
   }
   return imported;

@@ -25,6 +25,10 @@ struct ImportOptions {
   std::string containerd_address;
   std::string containerd_namespace;
   bool cri_records = true;
+  // When set, blobs are written straight into hpc-content-plugin at this
+  // socket, and containerd (whose content store it is) only registers them
+  // in the namespace, without receiving their bytes.
+  std::string plugin_address;
 };
 
 struct ImportedImage {
@@ -34,7 +38,10 @@ struct ImportedImage {
   std::vector<std::string> changes;   // what the rewrite did
   std::vector<std::string> warnings;  // e.g. registered under its ID
   int blobs = 0;
-  int blobs_written = 0;
+  int blobs_written = 0;  // sent through containerd
+  int blobs_registered =
+      0;                    // registered without their bytes passing containerd
+  int blobs_to_plugin = 0;  // written straight into the plugin
   bool changed = false;
   unpack::UnpackResult unpacked;
 };

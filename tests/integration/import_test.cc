@@ -171,3 +171,36 @@ INSTANTIATE_FOR_BOTH_STORES(ImportTest);
 
 }  // namespace
 }  // namespace hpc::testing
+
+namespace hpc::testing {
+namespace {
+
+// --plugin-address: the bytes go straight into the plugin; containerd only
+// registers them in the namespace.
+TEST(PluginAddressImportTest, BlobsBypassContainerd) {
+  REQUIRE_PREREQUISITES();
+  ContainerdEnv env(ContentStore::kPlugin);
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  std::string layout = env.dir() + "/layout";
+  ASSERT_TRUE(
+      MakeOciImage(layout, "v1", {{"Files/big.bin", Pattern(3 << 20, 11)}}));
+  std::string archive = env.dir() + "/app.tar";
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout + ":v1",
+                        "docker-archive:" + archive + ":example.com/direct:v1"})
+                .exit_code,
+            0);
+  RunResult r =
+      RunCommand({kHpcimg, "import", "--json", "--address", env.address(),
+                  "--plugin-address", env.plugin_socket(), archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output << env.failure_logs();
+  EXPECT_THAT(r.output, HasSubstr("\"blobsToPlugin\": 3"));
+  EXPECT_THAT(r.output, HasSubstr("\"blobsRegistered\": 3"));
+  EXPECT_THAT(r.output, HasSubstr("\"blobsWritten\": 0"));
+  RunResult check = env.Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, HasSubstr("complete (2/2)"));
+  EXPECT_THAT(check.output, Not(HasSubstr("false")));
+  EXPECT_EQ(ListBlobs(env.blobs_dir()).size(), 3u);
+}
+
+}  // namespace
+}  // namespace hpc::testing
