@@ -140,6 +140,28 @@ bench_store() {
   min "${times[@]}" >"$work/$name.import"
   ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
 
+  # hpcimg import on the plugin: through containerd's Content API, and with
+  # --plugin-address straight into the plugin.
+  if [ -n "$plugin_pid" ]; then
+    local mode flags
+    for mode in content direct; do
+      flags=(--no-unpack --no-cri-refs --namespace default --address "$dir/containerd.sock")
+      [ "$mode" = direct ] && flags+=(--plugin-address "$dir/content.sock")
+      times=()
+      for _ in $(seq "$runs"); do
+        ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
+        t0=$(now)
+        /usr/bin/time -f %M -o "$work/hpcimg.rss" "$top/build/bin/hpcimg" import -q \
+          "${flags[@]}" --name bench/image:v1 "$archive"
+        t1=$(now)
+        times+=("$(elapsed "$t0" "$t1")")
+      done
+      min "${times[@]}" >"$work/hpcimg.$mode"
+      cp "$work/hpcimg.rss" "$work/hpcimg.$mode.rss"
+    done
+    ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
+  fi
+
   # pull
   times=()
   for _ in $(seq "$runs"); do
@@ -213,6 +235,19 @@ row() {
 row read "ctr content get, ${blob_mib} MiB blob" "<= 1.3"
 row import "ctr images import --no-unpack, $((layers * layer_mib)) MiB" "<= 1.1"
 row pull "ctr images pull + unpack, $((layers * layer_mib)) MiB" "<= 1.2"
+ctr_import=$(cat "$work/plugin.import")
+printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what (containerd on the plugin)" "ctr" "hpcimg" "ratio" "target"
+for mode in content direct; do
+  what="hpcimg import --no-unpack, Content API"
+  target="<= 0.6"
+  if [ "$mode" = direct ]; then what="hpcimg import --no-unpack --plugin-address"; target="<= 0.2"; fi
+  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' import "$what" "$ctr_import" \
+    "$(cat "$work/hpcimg.$mode")" \
+    "$(awk -v a="$(cat "$work/hpcimg.$mode")" -v b="$ctr_import" 'BEGIN { print a / b }')" "$target"
+done
+printf 'hpcimg peak RSS: %s KiB through the Content API, %s KiB with --plugin-address (target <= 65536)\n' \
+  "$(cat "$work/hpcimg.content.rss")" "$(cat "$work/hpcimg.direct.rss")"
+
 printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (best of %s; target <= 100)\n' \
   "$generate_ms" "$inject_ms" "$runs"
 printf '\nplugin RSS idle: %s KiB (target <= 16384); peak with %s concurrent writers: %s KiB (target <= 65536)\n' \
