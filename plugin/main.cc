@@ -16,7 +16,9 @@
 #include "importer/cli/flags.h"
 #include "importer/containerd/connection.h"
 #include "importer/log/log.h"
+#include "importer/unpack/unpack.h"
 #include "plugin/inject/base_injector.h"
+#include "plugin/inject/preloader.h"
 #include "plugin/server/server.h"
 #include "plugin/store/store.h"
 
@@ -52,6 +54,8 @@ struct Options {
   std::string containerd = hpc::containerd::kDefaultAddress;
   std::string ns = hpc::containerd::kDefaultNamespace;
   std::string base_name;
+  std::string preload;
+  std::string snapshotter = hpc::unpack::DefaultSnapshotter();
   std::string address = "/run/hpc-content/content.sock";
   std::string log_level = "info";
   bool version = false;
@@ -86,7 +90,8 @@ int Serve(const Options& options) {
   std::unique_ptr<hpc::inject::BaseInjector> injector;
   if (options.inject_base) {
     auto started = hpc::inject::BaseInjector::Start(
-        **store, {options.containerd, options.ns, options.base_name});
+        **store, {options.containerd, options.ns, options.base_name,
+                  options.snapshotter});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -102,9 +107,22 @@ int Serve(const Options& options) {
   hpc::log::Info("serving content store %s on %s", options.root,
                  options.address);
 
+  std::unique_ptr<hpc::inject::Preloader> preloader;
+  if (!options.preload.empty()) {
+    auto started = hpc::inject::Preloader::Start(
+        {options.preload, absl::StrCat(options.root, "/preload.journal"),
+         options.address, options.containerd, options.ns, options.snapshotter});
+    if (!started.ok()) {
+      hpc::log::Error("%s", started.status().message());
+      return 1;
+    }
+    preloader = std::move(*started);
+  }
+
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   hpc::log::Info("received %s, shutting down", strsignal(signal_number));
+  preloader.reset();
   injector.reset();
   (*server)->Shutdown(kShutdownGrace);
   hpc::log::Info("stopped");
@@ -133,6 +151,14 @@ int main(int argc, char** argv) {
                "containerd namespace, for --inject-base", "NS");
   options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
                                    hpc::base::kDefaultBaseVersion);
+  flags.String("preload", &options.preload,
+               "import, at start, every image archive in DIR not imported yet "
+               "(needs --containerd)",
+               "DIR");
+  flags.String(
+      "snapshotter", &options.snapshotter,
+      "snapshotter that injected and preloaded images are unpacked into",
+      "NAME");
   flags.String("base-name", &options.base_name, "image name, for --inject-base",
                "NAME");
   flags.Bool("version", &options.version, "print the version and exit");

@@ -8,6 +8,7 @@
 #include "importer/containerd/connection.h"
 #include "importer/containerd/register_image.h"
 #include "importer/log/log.h"
+#include "importer/unpack/unpack.h"
 
 namespace hpc::inject {
 
@@ -90,6 +91,9 @@ void BaseInjector::Run() {
     if (connection.ok()) {
       containerd::RegisterOptions register_options;
       register_options.names = {options_.image_name};
+      register_options.after_content = [&](containerd::Connection& c) {
+        return unpack::Unpack(c, *image_, options_.snapshotter).status();
+      };
       auto result =
           containerd::RegisterImage(**connection, *image_, register_options);
       if (result.ok()) {

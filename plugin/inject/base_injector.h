@@ -25,6 +25,7 @@ struct InjectOptions {
   std::string containerd_address;
   std::string ns;
   std::string image_name;
+  std::string snapshotter;  // unpacked into this one
 };
 
 // Writes every blob of `image` into `store` that it does not hold yet.

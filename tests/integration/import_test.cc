@@ -1,7 +1,9 @@
 // hpcimg import into a real containerd, on its built-in store and on the
 // plugin: archives made by skopeo and umoci, indexes rewritten to one
 // manifest, unpacked; bad archives leave nothing behind.
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -200,6 +202,61 @@ TEST(PluginAddressImportTest, BlobsBypassContainerd) {
   EXPECT_THAT(check.output, HasSubstr("complete (2/2)"));
   EXPECT_THAT(check.output, Not(HasSubstr("false")));
   EXPECT_EQ(ListBlobs(env.blobs_dir()).size(), 3u);
+}
+
+}  // namespace
+}  // namespace hpc::testing
+
+namespace hpc::testing {
+namespace {
+
+// --preload DIR: archives imported at start, unpacked, once; a bad archive
+// is logged and does not stop the others. The injected base image is
+// unpacked too.
+TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
+  REQUIRE_PREREQUISITES();
+  TempDir preload;
+  ContainerdEnv env(ContentStore::kPlugin,
+                    {"--inject-base", "--containerd", "@CONTAINERD@",
+                     "--preload", preload.path()});
+  std::string layout = env.dir() + "/layout";
+  ASSERT_TRUE(MakeOciImage(layout, "v1", {{"Files/p.txt", "preloaded"}}));
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout + ":v1",
+                        "docker-archive:" + preload.Join("a.tar") +
+                            ":example.com/pre:a"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand(
+                {"skopeo", "copy", "-q", "oci:" + layout + ":v1",
+                 "oci-archive:" + preload.Join("b.tar") + ":example.com/pre:b"})
+                .exit_code,
+            0);
+  WriteFileOrDie(preload.Join("c-broken.tar"), "not an archive");
+
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  auto log_has = [&](const std::string& text) {
+    for (int i = 0; i < 200; ++i) {
+      if (ReadFileOrDie(env.plugin_log()).find(text) != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(log_has("2 imported, 0 already done, 1 failed"))
+      << env.failure_logs();
+  EXPECT_TRUE(log_has("c-broken.tar failed"));
+  RunResult images = env.Ctr({"images", "ls", "-q"}, "k8s.io");
+  EXPECT_THAT(images.output, HasSubstr("example.com/pre:a"));
+  EXPECT_THAT(images.output, HasSubstr("example.com/pre:b"));
+  ASSERT_TRUE(log_has("base image registered"));
+  RunResult check = env.Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, Not(HasSubstr("false")))
+      << "everything is unpacked: " << check.output;
+
+  ASSERT_TRUE(env.Stop());
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  EXPECT_TRUE(log_has("0 imported, 2 already done, 1 failed"))
+      << env.failure_logs();
 }
 
 }  // namespace
