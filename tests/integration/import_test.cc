@@ -13,6 +13,7 @@
 namespace hpc::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -257,6 +258,111 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
   ASSERT_TRUE(env.Start()) << env.failure_logs();
   EXPECT_TRUE(log_has("0 imported, 2 already done, 1 failed"))
       << env.failure_logs();
+}
+
+}  // namespace
+}  // namespace hpc::testing
+
+namespace hpc::testing {
+namespace {
+
+class ArchiveFormatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_PREREQUISITES();
+    env_ = std::make_unique<ContainerdEnv>(ContentStore::kPlugin);
+    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
+  }
+  RunResult Import(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kHpcimg, "import", "--address",
+                                     env_->address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  std::unique_ptr<ContainerdEnv> env_;
+};
+
+// The layout the upstream PowerShell script writes: <id>/VERSION, <id>/json,
+// <id>/layer.tar, <config>.json and a manifest.json without RepoTags.
+TEST_F(ArchiveFormatsTest, LegacyLayoutOfTheUpstreamScript) {
+  std::string root = env_->dir() + "/legacy";
+  std::string files = env_->dir() + "/files";
+  std::filesystem::create_directories(files + "/Files");
+  WriteFileOrDie(files + "/Files/License.txt", "license");
+  std::string layer = env_->dir() + "/layer.tar";
+  ASSERT_EQ(RunCommand({"tar", "--sort=name", "--owner=0", "--group=0", "-C",
+                        files, "-cf", layer, "Files"})
+                .exit_code,
+            0);
+  const std::string diff_id = DigestOf(ReadFileOrDie(layer));
+  const std::string id = diff_id.substr(7);
+  std::filesystem::create_directories(root + "/" + id);
+  std::filesystem::copy_file(layer, root + "/" + id + "/layer.tar");
+  WriteFileOrDie(root + "/" + id + "/VERSION", "1.0");
+  WriteFileOrDie(root + "/" + id + "/json", "{\"id\":\"" + id + "\"}");
+  const std::string config =
+      R"({"architecture":"amd64","os":"windows","config":{"Cmd":["c:\\windows\\system32\\cmd.exe"]},"rootfs":{"type":"layers","diff_ids":[")" +
+      diff_id + R"("]}})";
+  const std::string config_hex = DigestOf(config).substr(7);
+  WriteFileOrDie(root + "/" + config_hex + ".json", config);
+  WriteFileOrDie(root + "/manifest.json",
+                 R"([{"Config":")" + config_hex +
+                     R"(.json","RepoTags":null,"Layers":[")" + id +
+                     R"(/layer.tar"]}])");
+  std::string archive = env_->dir() + "/legacy.tar";
+  ASSERT_EQ(RunCommand({"tar", "-C", root, "-cf", archive, "."}).exit_code, 0);
+
+  // No name: registered under its ID, with a warning.
+  RunResult unnamed = Import({archive});
+  ASSERT_EQ(unnamed.exit_code, 0) << unnamed.output;
+  EXPECT_THAT(unnamed.output,
+              HasSubstr("warning: docker-archive:" + archive +
+                        " has no name; registered as sha256:" + config_hex));
+  RunResult named = Import({"--name", "example.com/legacy:v1", archive});
+  ASSERT_EQ(named.exit_code, 0) << named.output;
+  RunResult check = env_->Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, HasSubstr("example.com/legacy:v1"));
+  EXPECT_THAT(check.output, Not(HasSubstr("false"))) << check.output;
+}
+
+// Several images in one archive, and compressed archives.
+TEST_F(ArchiveFormatsTest, SeveralImagesAndCompression) {
+  std::string layout = env_->dir() + "/layout";
+  ASSERT_TRUE(MakeOciImage(layout, "one", {{"Files/1.txt", "one"}}));
+  ASSERT_TRUE(MakeOciImage(layout, "two", {{"Files/2.txt", "two"}}));
+  // Name them fully, as ctr and hpcimg write OCI archives.
+  ASSERT_EQ(RunCommand({"sh", "-c",
+                        "cd " + layout +
+                            " && jq -c '.manifests |= "
+                            "map(.annotations[\"io.containerd.image.name\"] = "
+                            "(\"example.com/multi:\" + "
+                            ".annotations[\"org.opencontainers.image.ref."
+                            "name\"]))' index.json > i && mv i index.json"})
+                .exit_code,
+            0);
+  std::string archive = env_->dir() + "/multi.tar";
+  ASSERT_EQ(RunCommand({"tar", "-C", layout, "-cf", archive, "."}).exit_code,
+            0);
+  ASSERT_EQ(RunCommand({"sh", "-c",
+                        "gzip -k " + archive + " && zstd -q -k " + archive})
+                .exit_code,
+            0);
+
+  RunResult plain = Import({"--json", archive});
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(env_->Ctr({"images", "ls", "-q"}, "k8s.io").output,
+              AllOf(HasSubstr("example.com/multi:one"),
+                    HasSubstr("example.com/multi:two")));
+  RunResult named = Import({"--name", "x:y", archive});
+  EXPECT_EQ(named.exit_code, 2);
+  EXPECT_THAT(named.output, HasSubstr("holds 2 images"));
+
+  for (const char* suffix : {".gz", ".zst"}) {
+    RunResult r = Import({"--json", archive + suffix});
+    ASSERT_EQ(r.exit_code, 0) << suffix << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("\"changed\": false"))
+        << "same images: nothing new";
+  }
 }
 
 }  // namespace
