@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
+#include "importer/cli/progress.h"
 #include "importer/containerd/connection.h"
 #include "importer/copy/copy_image.h"
 #include "importer/copy/import_archive.h"
@@ -240,6 +241,10 @@ nothing.
   options.cri_records = !no_cri_refs;
   options.containerd_address = containerd.address;
   options.containerd_namespace = containerd.ns;
+  hpc::cli::TerminalProgress progress;
+  if (!json && !quiet && hpc::cli::TerminalProgress::Available()) {
+    options.progress = progress.Callback();
+  }
 
   hpc::oci::Json summary = hpc::oci::Json::array();
   for (const std::string& archive : archives) {

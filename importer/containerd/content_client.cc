@@ -46,7 +46,8 @@ absl::StatusOr<PutResult> WriteBlob(
     Connection& connection, api::Content::Stub* stub,
     const oci::Descriptor& blob, const Labels& labels,
     const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
-        open) {
+        open,
+    const Progress& progress) {
   const std::string digest = blob.digest.str();
   auto context = connection.Context(absl::Hours(1));
   auto stream = stub->Write(context.get());
@@ -95,6 +96,7 @@ absl::StatusOr<PutResult> WriteBlob(
       if (!stream->Write(request) || !stream->Read(&response))
         return fail("write");
       offset = response.offset();
+      if (progress) progress(blob, offset);
     }
   }
   request.Clear();
@@ -122,7 +124,8 @@ absl::StatusOr<PutResult> WriteBlob(
 absl::StatusOr<PutResult> PutBlob(
     Connection& connection, const oci::Descriptor& blob, const Labels& labels,
     const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
-        open) {
+        open,
+    const Progress& progress) {
   auto stub = api::Content::NewStub(connection.channel());
   const std::string digest = blob.digest.str();
   auto existing = Info(connection, *stub, digest);
@@ -133,7 +136,8 @@ absl::StatusOr<PutResult> PutBlob(
     return PutResult::kPresent;
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
-  auto written = WriteBlob(connection, stub.get(), blob, labels, open);
+  auto written =
+      WriteBlob(connection, stub.get(), blob, labels, open, progress);
   if (written.ok() || !absl::IsAlreadyExists(written.status())) return written;
   // Someone else committed it meanwhile.
   existing = Info(connection, *stub, digest);

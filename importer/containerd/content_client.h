@@ -22,13 +22,17 @@ enum class PutResult {
   kWritten,     // bytes were sent
 };
 
+// Told how many bytes of a blob were sent so far.
+using Progress = std::function<void(const oci::Descriptor& blob, int64_t sent)>;
+
 // Makes sure `blob` is in the connection's namespace with at least `labels`.
 // Bytes are sent only when containerd has none of them; a partial ingest is
 // resumed. `open` is called only when bytes are needed.
 absl::StatusOr<PutResult> PutBlob(
     Connection& connection, const oci::Descriptor& blob, const Labels& labels,
     const std::function<absl::StatusOr<std::unique_ptr<image::BlobStream>>()>&
-        open);
+        open,
+    const Progress& progress = nullptr);
 
 }  // namespace hpc::containerd
 

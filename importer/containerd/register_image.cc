@@ -74,8 +74,9 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
   for (const oci::Descriptor& blob : *blobs) {
     auto labels = GcLabels(source, blob);
     if (!labels.ok()) return labels.status();
-    auto put =
-        PutBlob(connection, blob, *labels, [&] { return source.Open(blob); });
+    auto put = PutBlob(
+        connection, blob, *labels, [&] { return source.Open(blob); },
+        options.progress);
     if (!put.ok()) return put.status();
     switch (*put) {
       case PutResult::kPresent:

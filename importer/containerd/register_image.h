@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "importer/containerd/connection.h"
+#include "importer/containerd/content_client.h"
 #include "importer/image/image_source.h"
 
 namespace hpc::containerd {
@@ -30,6 +31,8 @@ struct RegisterOptions {
   // Runs after the blobs are in and before the records are made, under the
   // same lease (unpacking, for instance). Its error fails the registration.
   std::function<absl::Status(Connection&)> after_content;
+  // Told of the bytes sent of each blob.
+  Progress progress;
 };
 
 struct RegisterResult {

@@ -26,8 +26,9 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
   std::unique_ptr<containerd::Connection> plugin;
   if (!options.plugin_address.empty()) {
     // The plugin serves one store for every namespace; the name is unused.
-    auto dialed = containerd::Connection::Dial(
-        options.plugin_address, options.containerd_namespace, absl::Seconds(10));
+    auto dialed = containerd::Connection::Dial(options.plugin_address,
+                                               options.containerd_namespace,
+                                               absl::Seconds(10));
     if (!dialed.ok()) return dialed.status();
     plugin = std::move(*dialed);
   }
@@ -61,8 +62,9 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
       auto blobs = image::ListBlobs(*image);
       if (!blobs.ok()) return blobs.status();
       for (const oci::Descriptor& blob : *blobs) {
-        auto put = containerd::PutBlob(*plugin, blob, {},
-                                       [&] { return image->Open(blob); });
+        auto put = containerd::PutBlob(
+            *plugin, blob, {}, [&] { return image->Open(blob); },
+            options.progress);
         if (!put.ok()) {
           return absl::Status(
               put.status().code(),
@@ -95,6 +97,7 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
                                              " (use --name to name it)"));
     }
     register_options.cri_records = options.cri_records;
+    register_options.progress = options.progress;
     if (options.unpack) {
       register_options.after_content =
           [&](containerd::Connection& c) -> absl::Status {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "importer/containerd/content_client.h"
 #include "importer/oci/descriptor.h"
 #include "importer/rewrite/rewrite.h"
 #include "importer/unpack/unpack.h"
@@ -29,6 +30,8 @@ struct ImportOptions {
   // socket, and containerd (whose content store it is) only registers them
   // in the namespace, without receiving their bytes.
   std::string plugin_address;
+  // Told of the bytes sent of each blob.
+  containerd::Progress progress;
 };
 
 struct ImportedImage {
