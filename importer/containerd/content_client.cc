@@ -10,6 +10,7 @@ namespace api = ::containerd::services::content::v1;
 namespace {
 
 constexpr size_t kWriteChunk = 1 << 20;
+constexpr int kWritesInFlight = 4;
 
 // Adds the labels `info` lacks.
 absl::Status EnsureLabels(Connection& connection, api::Content::Stub& stub,
@@ -85,18 +86,34 @@ absl::StatusOr<PutResult> WriteBlob(
       if (*n == 0) break;
       skipped += static_cast<int64_t>(*n);
     }
+    // Writes are pipelined: up to kWritesInFlight requests go out before
+    // their answers are read, so reading the source and sending overlap
+    // with the store's writing and hashing. Each request names its offset,
+    // which the server checks.
+    int64_t sent = offset;
+    int in_flight = 0;
+    auto receive = [&]() -> bool {
+      if (!stream->Read(&response)) return false;
+      --in_flight;
+      offset = response.offset();
+      if (progress) progress(blob, offset);
+      return true;
+    };
     while (true) {
       auto n = (*source)->Read(buffer.data(), buffer.size());
       if (!n.ok()) return n.status();
       if (*n == 0) break;
       request.Clear();
       request.set_action(api::WRITE);
-      request.set_offset(offset);
+      request.set_offset(sent);
       request.set_data(buffer.data(), *n);
-      if (!stream->Write(request) || !stream->Read(&response))
-        return fail("write");
-      offset = response.offset();
-      if (progress) progress(blob, offset);
+      if (!stream->Write(request)) return fail("write");
+      sent += static_cast<int64_t>(*n);
+      ++in_flight;
+      if (in_flight >= kWritesInFlight && !receive()) return fail("write");
+    }
+    while (in_flight > 0) {
+      if (!receive()) return fail("write");
     }
   }
   request.Clear();
