@@ -77,10 +77,6 @@ BaseInjector::~BaseInjector() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool BaseInjector::WaitRegistered(absl::Duration timeout) {
-  return registered_.WaitForNotificationWithTimeout(timeout);
-}
-
 void BaseInjector::Run() {
   absl::Duration pause = kFirstRetry;
   bool told_waiting = false;
@@ -100,7 +96,6 @@ void BaseInjector::Run() {
         log::Info("base image registered in containerd namespace %s as %s%s",
                   options_.ns, absl::StrJoin(result->records, ", "),
                   result->changed ? "" : " (already there)");
-        registered_.Notify();
         return;
       }
       status = result.status();

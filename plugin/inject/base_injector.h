@@ -40,9 +40,6 @@ class BaseInjector {
   // Stops retrying and waits for the background work to end.
   ~BaseInjector();
 
-  // Blocks until the image is registered or `timeout` passes; true when
-  // registered.
-  bool WaitRegistered(absl::Duration timeout);
 
  private:
   BaseInjector(std::unique_ptr<image::ImageSource> image, InjectOptions options)
@@ -52,7 +49,6 @@ class BaseInjector {
   std::unique_ptr<image::ImageSource> image_;
   InjectOptions options_;
   absl::Notification stop_;
-  absl::Notification registered_;
   std::thread thread_;
 };
 

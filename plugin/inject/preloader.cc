@@ -79,10 +79,6 @@ Preloader::~Preloader() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool Preloader::WaitDone(absl::Duration timeout) {
-  return done_.WaitForNotificationWithTimeout(timeout);
-}
-
 void Preloader::Run() {
   std::vector<std::string> archives;
   std::error_code ec;
@@ -146,7 +142,6 @@ void Preloader::Run() {
   }
   log::Info("preload of %s: %d imported, %d already done, %d failed",
             options_.dir, imported, skipped, failed);
-  done_.Notify();
 }
 
 }  // namespace hpc::inject

@@ -33,8 +33,6 @@ class Preloader {
       PreloadOptions options);
   ~Preloader();
 
-  // Blocks until every archive was tried or `timeout` passes.
-  bool WaitDone(absl::Duration timeout);
 
  private:
   explicit Preloader(PreloadOptions options) : options_(std::move(options)) {}
@@ -42,7 +40,6 @@ class Preloader {
 
   PreloadOptions options_;
   absl::Notification stop_;
-  absl::Notification done_;
   std::thread thread_;
 };
 
