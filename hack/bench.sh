@@ -181,8 +181,10 @@ bench_store() {
       { printf 'writer %s\n' "$i"; cat "$work/w.bin"; } | ctr content ingest "writer-$i" &
       writer_pids+=($!)
     done
-    wait "${writer_pids[@]}"
+    local failed=0 p
+    for p in "${writer_pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
     awk '/VmHWM/ { print $2 }' "/proc/$plugin_pid/status" >"$work/$name.rss_writers"
+    echo "$failed" >"$work/$name.writers_failed"
   fi
 
   kill "$cd_pid"; wait "$cd_pid" 2>/dev/null || true
@@ -250,5 +252,6 @@ printf 'hpcimg peak RSS: %s KiB through the Content API, %s KiB with --plugin-ad
 
 printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (best of %s; target <= 100)\n' \
   "$generate_ms" "$inject_ms" "$runs"
-printf '\nplugin RSS idle: %s KiB (target <= 16384); peak with %s concurrent writers: %s KiB (target <= 65536)\n' \
-  "$(cat "$work/plugin.rss_idle")" "$writers" "$(cat "$work/plugin.rss_writers")"
+printf '\nplugin RSS idle: %s KiB (target <= 16384); peak with %s concurrent writers: %s KiB (target <= 65536), %s of them failed\n' \
+  "$(cat "$work/plugin.rss_idle")" "$writers" "$(cat "$work/plugin.rss_writers")" \
+  "$(cat "$work/plugin.writers_failed")"

@@ -44,6 +44,7 @@ struct Catalog {
   std::map<std::string, std::string> small;  // their content, when small
   std::map<std::string, std::string> heads;  // the first bytes of large ones
   std::map<std::string, std::string> links;  // links: target
+  std::map<std::string, size_t> order;       // files: position in the archive
 };
 
 absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
@@ -52,7 +53,7 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
   if (!reader.ok()) return reader.status();
   Catalog catalog;
   size_t small_total = 0;
-  while (true) {
+  for (size_t ordinal = 0;; ++ordinal) {
     auto entry = (*reader)->Next();
     if (!entry.ok()) return entry.status();
     if (!entry->has_value()) break;
@@ -64,6 +65,7 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
     }
     if (e.type != ArchiveEntry::Type::kFile) continue;
     catalog.files[e.path] = e.size;
+    catalog.order[e.path] = ordinal;
     if (static_cast<size_t>(e.size) <= kSmallEntry) {
       auto data = (*reader)->ReadAll(kSmallEntry);
       if (!data.ok()) return data.status();
@@ -84,43 +86,79 @@ absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
   return catalog;
 }
 
-// Streams one entry of the archive.
+// Streams one entry of the archive from a reader it may share: the stream
+// stays valid until the reader moves on (its generation changes).
 class EntryStream final : public image::BlobStream {
  public:
-  EntryStream(std::unique_ptr<ArchiveReader> reader)
-      : reader_(std::move(reader)) {}
+  EntryStream(std::shared_ptr<ArchiveReader> reader,
+              std::shared_ptr<const uint64_t> generation)
+      : reader_(std::move(reader)),
+        generation_(std::move(generation)),
+        mine_(*generation_) {}
   absl::StatusOr<size_t> Read(char* dst, size_t n) override {
+    if (*generation_ != mine_) {
+      return absl::FailedPreconditionError(
+          "archive entry stream read after the archive moved on");
+    }
     return reader_->Read(dst, n);
   }
 
  private:
-  std::unique_ptr<ArchiveReader> reader_;
+  std::shared_ptr<ArchiveReader> reader_;
+  std::shared_ptr<const uint64_t> generation_;
+  uint64_t mine_;
 };
 
-absl::StatusOr<std::unique_ptr<image::BlobStream>> OpenEntry(
-    const std::string& file, const std::string& name, const std::string& path) {
-  auto reader = ArchiveReader::Open(file, name);
-  if (!reader.ok()) return reader.status();
-  while (true) {
-    auto entry = (*reader)->Next();
-    if (!entry.ok()) return entry.status();
-    if (!entry->has_value()) {
-      return absl::NotFoundError(
-          absl::StrCat(name, ": entry ", path, " vanished"));
+// Hands out entries in archive order from a single pass over the archive,
+// so a compressed archive is decompressed once when blobs are asked for in
+// the order they are stored; it starts over only for an entry behind it.
+class ArchiveCursor {
+ public:
+  ArchiveCursor(std::string file, std::string name)
+      : file_(std::move(file)), name_(std::move(name)) {}
+
+  absl::StatusOr<std::unique_ptr<image::BlobStream>> Seek(
+      const std::string& path, size_t ordinal) {
+    ++*generation_;
+    if (reader_ == nullptr || ordinal < position_) {
+      auto reader = ArchiveReader::Open(file_, name_);
+      if (!reader.ok()) return reader.status();
+      reader_ = std::move(*reader);
+      position_ = 0;
     }
-    if ((*entry)->path == path && (*entry)->type == ArchiveEntry::Type::kFile) {
+    while (true) {
+      auto entry = reader_->Next();
+      if (!entry.ok()) return entry.status();
+      if (!entry->has_value()) {
+        return absl::NotFoundError(
+            absl::StrCat(name_, ": entry ", path, " vanished"));
+      }
+      size_t at = position_++;
+      if (at < ordinal) continue;
+      if ((*entry)->path != path ||
+          (*entry)->type != ArchiveEntry::Type::kFile) {
+        return absl::DataLossError(
+            absl::StrCat(name_, ": the archive changed while it was read"));
+      }
       return std::unique_ptr<image::BlobStream>(
-          new EntryStream(std::move(*reader)));
+          new EntryStream(reader_, generation_));
     }
   }
-}
+
+ private:
+  std::string file_;
+  std::string name_;
+  std::shared_ptr<ArchiveReader> reader_;
+  size_t position_ = 0;  // the entry the reader returns next
+  std::shared_ptr<uint64_t> generation_ = std::make_shared<uint64_t>(0);
+};
 
 // An image in an archive: some blobs in memory, the others streamed from
 // their entries.
 class ArchiveImage final : public image::ImageSource {
  public:
   ArchiveImage(std::string name, std::string file)
-      : name_(std::move(name)), file_(std::move(file)) {}
+      : name_(std::move(name)), file_(std::move(file)), cursor_(file_, name_) {}
 
   const std::string& name() const override { return name_; }
   const oci::Descriptor& root() const override { return root_; }
@@ -132,7 +170,7 @@ class ArchiveImage final : public image::ImageSource {
       return image::StreamOf(it->second);
     }
     if (auto it = entries_.find(blob.digest.str()); it != entries_.end()) {
-      return OpenEntry(file_, name_, it->second);
+      return cursor_.Seek(it->second, order_[it->second]);
     }
     return absl::NotFoundError(absl::StrCat(name_, ": blob ", blob.digest.str(),
                                             " is not in the archive"));
@@ -144,6 +182,8 @@ class ArchiveImage final : public image::ImageSource {
   std::vector<std::string> names_;
   std::map<std::string, std::string> memory_;   // digest: bytes
   std::map<std::string, std::string> entries_;  // digest: entry path
+  std::map<std::string, size_t> order_;         // entry path: position
+  ArchiveCursor cursor_;
 };
 
 // Blobs stored by digest under blobs/sha256/.
@@ -192,6 +232,7 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
   if (!selection.ok()) return selection.status();
   auto image = std::make_unique<ArchiveImage>(reference.text, reference.path);
   AddLayoutBlobs(*catalog, *image);
+  image->order_ = catalog->order;
   image->root_ = selection->root;
   image->names_ = selection->names;
   if (selection->root_is_layout_index) {
@@ -246,6 +287,7 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
   }
 
   auto image = std::make_unique<ArchiveImage>(name, reference.path);
+  image->order_ = catalog->order;
   for (const oci::Json& tag : chosen->value("RepoTags", oci::Json::array())) {
     if (tag.is_string()) image->names_.push_back(tag.get<std::string>());
   }
@@ -313,7 +355,7 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
         // An uncompressed layer's digest is its diff ID; copying verifies it.
         d.digest = diff_ids[i];
       } else {
-        auto stream = OpenEntry(reference.path, name, *path);
+        auto stream = image->cursor_.Seek(*path, catalog->order[*path]);
         if (!stream.ok()) return stream.status();
         oci::Digester digester;
         std::string buffer(kCopyBuffer, '\0');

@@ -188,7 +188,7 @@ class WriteCall final : public AsyncCall {
         if (!ok) break;
         new WriteCall(context_);
         return ReadRequest();
-      case State::kReading:
+      case State::kReading: {
         if (!ok) {
           // The client closed its side or went away; an unfinished ingest
           // stays resumable.
@@ -199,8 +199,12 @@ class WriteCall final : public AsyncCall {
                                        "message"));
         }
         received_ = true;
-        if (grpc::Status s = session_.Handle(request_, &response_); !s.ok()) {
-          return Finish(s);
+        grpc::Status handled = session_.Handle(request_, &response_);
+        // Written out: give the message's buffer back rather than keep up
+        // to 1 MiB per idle stream until its next message.
+        std::string().swap(*request_.mutable_data());
+        if (!handled.ok()) {
+          return Finish(handled);
         }
         if (session_.finished()) {
           state_ = State::kFinishing;
@@ -211,6 +215,7 @@ class WriteCall final : public AsyncCall {
         state_ = State::kWriting;
         stream_.Write(response_, this);
         return;
+      }
       case State::kWriting:
         if (!ok) {
           return Finish(

@@ -1,7 +1,6 @@
 #include "plugin/server/server.h"
 
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,10 +20,6 @@ constexpr int kMaxMessageBytes = 16 << 20;
 // Threads, each polling its own completion queue. More than the cores, so a
 // call waiting on fsync does not hold up reads.
 constexpr int kQueueThreads = 4;
-// Memory gRPC may use for its buffers; beyond it, it shrinks the flow-control
-// windows it offers clients, so many concurrent writers slow down instead of
-// growing the plugin.
-constexpr size_t kBufferQuota = 24 << 20;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
@@ -39,9 +34,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(&server->service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  grpc::ResourceQuota quota("hpc-content-plugin");
-  quota.Resize(kBufferQuota);
-  builder.SetResourceQuota(quota);
   for (int i = 0; i < kQueueThreads; ++i) {
     server->queues_.push_back(builder.AddCompletionQueue());
   }
