@@ -62,10 +62,11 @@ struct Options {
 };
 
 int Serve(const Options& options) {
-  // Write messages are up to 1 MiB each. Serve such buffers from mmap and
-  // return them on free, and keep malloc's arenas few, so memory under many
-  // concurrent writers falls back when they finish.
-  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  // Write messages are up to 1 MiB each and their buffers are given back as
+  // soon as they are written: keep such buffers on malloc's heap, where the
+  // next message reuses them without page faults, and keep the arenas few,
+  // so memory under many concurrent writers stays bounded.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_ARENA_MAX, 2);
 
   // Signals are taken by sigwait below, so block them before any thread
