@@ -12,8 +12,9 @@ namespace hpc::copy {
 
 absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     const std::string& path, const ImportOptions& options) {
-  auto contents = transport::ListArchive(path);
-  if (!contents.ok()) return contents.status();
+  auto archive = transport::ImageArchive::Open(path);
+  if (!archive.ok()) return archive.status();
+  const transport::ArchiveContents* contents = &(*archive)->contents();
   if (!options.name.empty() && contents->images.size() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " holds ", contents->images.size(),
@@ -35,19 +36,11 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
 
   std::vector<ImportedImage> imported;
   for (const std::string& tag : contents->images) {
-    transport::Reference reference;
-    reference.transport = contents->transport;
-    reference.path = path;
-    reference.tag = tag;
-    reference.text = absl::StrCat(transport::TransportName(contents->transport),
-                                  ":", path, tag.empty() ? "" : ":", tag);
-    auto source = contents->transport == transport::Transport::kOciArchive
-                      ? transport::OpenOciArchive(reference)
-                      : transport::OpenDockerArchive(reference);
+    auto source = (*archive)->OpenImage(tag);
     if (!source.ok()) return source.status();
 
     ImportedImage result;
-    result.archive = reference.text;
+    result.archive = source->get()->name();
     image::ImageSource* image = source->get();
     std::unique_ptr<image::ImageSource> rewritten;
     if (!options.keep_index) {
@@ -68,8 +61,8 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
         if (!put.ok()) {
           return absl::Status(
               put.status().code(),
-              absl::StrCat("importing ", reference.text, " into the plugin at ",
-                           options.plugin_address, ": ",
+              absl::StrCat("importing ", (*source)->name(),
+                           " into the plugin at ", options.plugin_address, ": ",
                            put.status().message()));
         }
         if (*put == containerd::PutResult::kWritten) ++result.blobs_to_plugin;
@@ -87,12 +80,12 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
       if (oci::IsManifest(image->root().media_type)) {
         auto bytes = image::ReadSmallBlob(*image, image->root());
         if (!bytes.ok()) return bytes.status();
-        auto manifest = oci::Manifest::Parse(*bytes, reference.text);
+        auto manifest = oci::Manifest::Parse(*bytes, (*source)->name());
         if (!manifest.ok()) return manifest.status();
         id = manifest->config().digest.str();
       }
       register_options.names = {id};
-      result.warnings.push_back(absl::StrCat(reference.text,
+      result.warnings.push_back(absl::StrCat((*source)->name(),
                                              " has no name; registered as ", id,
                                              " (use --name to name it)"));
     }
@@ -111,7 +104,7 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
         containerd::RegisterImage(**connection, *image, register_options);
     if (!registered.ok()) {
       return absl::Status(registered.status().code(),
-                          absl::StrCat("importing ", reference.text, ": ",
+                          absl::StrCat("importing ", (*source)->name(), ": ",
                                        registered.status().message()));
     }
     result.records = registered->records;

@@ -14,6 +14,15 @@
 
 namespace hpc::transport {
 
+// What one pass over an archive found.
+struct ArchiveCatalog {
+  std::map<std::string, int64_t> files;      // regular files: size
+  std::map<std::string, std::string> small;  // their content, when small
+  std::map<std::string, std::string> heads;  // the first bytes of large ones
+  std::map<std::string, std::string> links;  // links: target
+  std::map<std::string, size_t> order;       // files: position in the archive
+};
+
 namespace {
 
 using archive::ArchiveEntry;
@@ -39,19 +48,11 @@ Compression Detect(absl::string_view head) {
   return Compression::kNone;
 }
 
-struct Catalog {
-  std::map<std::string, int64_t> files;      // regular files: size
-  std::map<std::string, std::string> small;  // their content, when small
-  std::map<std::string, std::string> heads;  // the first bytes of large ones
-  std::map<std::string, std::string> links;  // links: target
-  std::map<std::string, size_t> order;       // files: position in the archive
-};
-
-absl::StatusOr<Catalog> ReadCatalog(const std::string& file,
-                                    const std::string& name) {
+absl::StatusOr<ArchiveCatalog> ReadCatalog(const std::string& file,
+                                           const std::string& name) {
   auto reader = ArchiveReader::Open(file, name);
   if (!reader.ok()) return reader.status();
-  Catalog catalog;
+  ArchiveCatalog catalog;
   size_t small_total = 0;
   for (size_t ordinal = 0;; ++ordinal) {
     auto entry = (*reader)->Next();
@@ -187,7 +188,7 @@ class ArchiveImage final : public image::ImageSource {
 };
 
 // Blobs stored by digest under blobs/sha256/.
-void AddLayoutBlobs(const Catalog& catalog, ArchiveImage& image) {
+void AddLayoutBlobs(const ArchiveCatalog& catalog, ArchiveImage& image) {
   constexpr absl::string_view kPrefix = "blobs/sha256/";
   for (const auto& [path, size] : catalog.files) {
     if (!absl::StartsWith(path, kPrefix)) continue;
@@ -201,7 +202,7 @@ void AddLayoutBlobs(const Catalog& catalog, ArchiveImage& image) {
   }
 }
 
-absl::Status LinkError(const Catalog& catalog, const std::string& path,
+absl::Status LinkError(const ArchiveCatalog& catalog, const std::string& path,
                        const std::string& name) {
   if (auto link = catalog.links.find(path); link != catalog.links.end()) {
     return absl::InvalidArgumentError(
@@ -214,10 +215,61 @@ absl::Status LinkError(const Catalog& catalog, const std::string& path,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
-    const Reference& reference) {
-  auto catalog = ReadCatalog(reference.path, reference.text);
-  if (!catalog.ok()) return catalog.status();
+namespace {
+
+absl::StatusOr<ArchiveContents> ListImages(const std::string& path,
+                                           const ArchiveCatalog& catalog_ref) {
+  const ArchiveCatalog* catalog = &catalog_ref;
+  ArchiveContents contents;
+  if (auto index = catalog->small.find("index.json");
+      index != catalog->small.end()) {
+    contents.transport = Transport::kOciArchive;
+    auto parsed =
+        oci::Index::Parse(index->second, absl::StrCat("index.json of ", path));
+    if (!parsed.ok()) return parsed.status();
+    std::vector<std::string> names;
+    for (const oci::Descriptor& d : parsed->manifests()) {
+      auto full = d.annotations.find(kContainerdNameAnnotation);
+      auto ref = d.annotations.find(kRefNameAnnotation);
+      if (full != d.annotations.end()) {
+        names.push_back(full->second);
+      } else if (ref != d.annotations.end()) {
+        names.push_back(ref->second);
+      }
+    }
+    // Unnamed entries make one image (the layout's index) unless named.
+    if (names.size() == parsed->manifests().size() && names.size() > 1) {
+      contents.images = names;
+    } else {
+      contents.images = {""};
+    }
+    return contents;
+  }
+  if (auto manifest = catalog->small.find("manifest.json");
+      manifest != catalog->small.end()) {
+    contents.transport = Transport::kDockerArchive;
+    oci::Json list = oci::Json::parse(manifest->second, nullptr, false);
+    if (list.is_array() && list.size() > 1) {
+      for (const oci::Json& entry : list) {
+        auto tags = entry.value("RepoTags", oci::Json::array());
+        if (tags.empty() || !tags[0].is_string()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              path,
+              " holds several images and one has no RepoTags to select it by"));
+        }
+        contents.images.push_back(tags[0].get<std::string>());
+      }
+    } else {
+      contents.images = {""};
+    }
+    return contents;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": neither index.json nor manifest.json: not an image archive"));
+}
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchiveFrom(
+    const Reference& reference, const ArchiveCatalog* catalog) {
   auto index = catalog->small.find("index.json");
   if (index == catalog->small.end()) {
     if (catalog->files.count("manifest.json")) {
@@ -241,11 +293,9 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
   return std::unique_ptr<image::ImageSource>(std::move(image));
 }
 
-absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
-    const Reference& reference) {
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchiveFrom(
+    const Reference& reference, const ArchiveCatalog* catalog) {
   const std::string& name = reference.text;
-  auto catalog = ReadCatalog(reference.path, name);
-  if (!catalog.ok()) return catalog.status();
   auto manifest_json = catalog->small.find("manifest.json");
   if (manifest_json == catalog->small.end()) {
     return LinkError(*catalog, "manifest.json", name);
@@ -343,7 +393,7 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
       d.digest = oci::Digester::Of(small->second);
       image->memory_[d.digest.str()] = small->second;
     } else {
-      head = catalog->heads[*path];
+      head = catalog->heads.at(*path);
     }
     Compression compression = Detect(head);
     d.media_type =
@@ -355,7 +405,7 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
         // An uncompressed layer's digest is its diff ID; copying verifies it.
         d.digest = diff_ids[i];
       } else {
-        auto stream = image->cursor_.Seek(*path, catalog->order[*path]);
+        auto stream = image->cursor_.Seek(*path, catalog->order.at(*path));
         if (!stream.ok()) return stream.status();
         oci::Digester digester;
         std::string buffer(kCopyBuffer, '\0');
@@ -379,55 +429,49 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
   return std::unique_ptr<image::ImageSource>(std::move(image));
 }
 
-absl::StatusOr<ArchiveContents> ListArchive(const std::string& path) {
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
+    const Reference& reference) {
+  auto catalog = ReadCatalog(reference.path, reference.text);
+  if (!catalog.ok()) return catalog.status();
+  return OpenOciArchiveFrom(reference, &*catalog);
+}
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
+    const Reference& reference) {
+  auto catalog = ReadCatalog(reference.path, reference.text);
+  if (!catalog.ok()) return catalog.status();
+  return OpenDockerArchiveFrom(reference, &*catalog);
+}
+
+ImageArchive::ImageArchive() = default;
+ImageArchive::~ImageArchive() = default;
+
+absl::StatusOr<std::unique_ptr<ImageArchive>> ImageArchive::Open(
+    const std::string& path) {
   auto catalog = ReadCatalog(path, path);
   if (!catalog.ok()) return catalog.status();
-  ArchiveContents contents;
-  if (auto index = catalog->small.find("index.json");
-      index != catalog->small.end()) {
-    contents.transport = Transport::kOciArchive;
-    auto parsed =
-        oci::Index::Parse(index->second, absl::StrCat("index.json of ", path));
-    if (!parsed.ok()) return parsed.status();
-    std::vector<std::string> names;
-    for (const oci::Descriptor& d : parsed->manifests()) {
-      auto full = d.annotations.find(kContainerdNameAnnotation);
-      auto ref = d.annotations.find(kRefNameAnnotation);
-      if (full != d.annotations.end()) {
-        names.push_back(full->second);
-      } else if (ref != d.annotations.end()) {
-        names.push_back(ref->second);
-      }
-    }
-    // Unnamed entries make one image (the layout's index) unless named.
-    if (names.size() == parsed->manifests().size() && names.size() > 1) {
-      contents.images = names;
-    } else {
-      contents.images = {""};
-    }
-    return contents;
-  }
-  if (auto manifest = catalog->small.find("manifest.json");
-      manifest != catalog->small.end()) {
-    contents.transport = Transport::kDockerArchive;
-    oci::Json list = oci::Json::parse(manifest->second, nullptr, false);
-    if (list.is_array() && list.size() > 1) {
-      for (const oci::Json& entry : list) {
-        auto tags = entry.value("RepoTags", oci::Json::array());
-        if (tags.empty() || !tags[0].is_string()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              path,
-              " holds several images and one has no RepoTags to select it by"));
-        }
-        contents.images.push_back(tags[0].get<std::string>());
-      }
-    } else {
-      contents.images = {""};
-    }
-    return contents;
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      path, ": neither index.json nor manifest.json: not an image archive"));
+  std::unique_ptr<ImageArchive> archive(new ImageArchive());
+  archive->path_ = path;
+  archive->catalog_ = std::make_unique<ArchiveCatalog>(std::move(*catalog));
+  auto contents = ListImages(path, *archive->catalog_);
+  if (!contents.ok()) return contents.status();
+  archive->contents_ = std::move(*contents);
+  return archive;
+}
+
+absl::StatusOr<std::unique_ptr<image::ImageSource>> ImageArchive::OpenImage(
+    const std::string& tag) const {
+  Reference reference;
+  reference.transport = contents_.transport;
+  reference.path = path_;
+  reference.tag = tag;
+  reference.text = absl::StrCat(TransportName(contents_.transport), ":", path_,
+                                tag.empty() ? "" : ":", tag);
+  return contents_.transport == Transport::kOciArchive
+             ? OpenOciArchiveFrom(reference, catalog_.get())
+             : OpenDockerArchiveFrom(reference, catalog_.get());
 }
 
 }  // namespace hpc::transport

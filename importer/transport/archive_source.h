@@ -32,7 +32,28 @@ struct ArchiveContents {
   // string when the archive holds a single image.
   std::vector<std::string> images;
 };
-absl::StatusOr<ArchiveContents> ListArchive(const std::string& path);
+struct ArchiveCatalog;
+
+// An archive read once for its catalogue, whose images are then opened
+// without reading it again.
+class ImageArchive {
+ public:
+  static absl::StatusOr<std::unique_ptr<ImageArchive>> Open(
+      const std::string& path);
+  ~ImageArchive();
+
+  const ArchiveContents& contents() const { return contents_; }
+  // The image `tag` selects (one of contents().images); it reads large blobs
+  // from the archive and must not outlive this ImageArchive.
+  absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenImage(
+      const std::string& tag) const;
+
+ private:
+  ImageArchive();
+  std::string path_;
+  std::unique_ptr<ArchiveCatalog> catalog_;
+  ArchiveContents contents_;
+};
 
 }  // namespace hpc::transport
 
