@@ -40,7 +40,6 @@ class BaseInjector {
   // Stops retrying and waits for the background work to end.
   ~BaseInjector();
 
-
  private:
   BaseInjector(std::unique_ptr<image::ImageSource> image, InjectOptions options)
       : image_(std::move(image)), options_(std::move(options)) {}

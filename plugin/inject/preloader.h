@@ -33,7 +33,6 @@ class Preloader {
       PreloadOptions options);
   ~Preloader();
 
-
  private:
   explicit Preloader(PreloadOptions options) : options_(std::move(options)) {}
   void Run();
