@@ -19,7 +19,9 @@
 #include "importer/inspect/describe.h"
 #include "importer/log/log.h"
 #include "importer/rewrite/platform.h"
+#include "importer/rewrite/rewrite.h"
 #include "importer/transport/reference.h"
+#include "importer/unpack/unpack.h"
 
 namespace {
 
@@ -119,8 +121,11 @@ Copies the image SRC to DEST, e.g.
   hpcimg copy base: oci-archive:hostprocess-base.tar
   hpcimg copy base: containerd:mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0
 
-In containerd's k8s.io namespace the image also gets the records CRI keeps
-(REPO@DIGEST and the image ID), so kubelet sees it as pulled.
+An index is rewritten into the single manifest --platform picks (default:
+the Windows one with the highest os.version), without platform data; this
+works offline too, e.g. docker-archive: to oci-archive:. Into containerd the
+image is unpacked, and in the k8s.io namespace it also gets the records CRI
+keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 )");
   flags.String("format", &format,
                "media types of a generated base image: oci or docker",
@@ -130,6 +135,19 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
   containerd.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
+  std::string platform;
+  bool keep_index = false, strip_os_version = false, no_unpack = false;
+  std::string snapshotter = hpc::unpack::DefaultSnapshotter();
+  flags.String("platform", &platform,
+               "manifest to take from an index: os/arch[:os.version prefix]",
+               "PLATFORM");
+  flags.Bool("keep-index", &keep_index, "copy an index as it is");
+  flags.Bool("strip-os-version", &strip_os_version,
+             "also remove os.version from the config");
+  flags.Bool("no-unpack", &no_unpack,
+             "containerd: do not unpack into the snapshotter");
+  flags.String("snapshotter", &snapshotter,
+               "containerd: snapshotter to unpack into", "NAME");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 2);
@@ -145,7 +163,26 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
   options.containerd_address = containerd.address;
   options.containerd_namespace = containerd.ns;
   options.cri_records = !no_cri_refs;
-  auto report = hpc::copy::WriteImage(**source, *dest, options);
+  options.snapshotter = no_unpack ? "" : snapshotter;
+  // Rewrite into a single platform-less manifest unless told to keep it.
+  hpc::image::ImageSource* image = source->get();
+  std::unique_ptr<hpc::image::ImageSource> rewritten;
+  std::vector<std::string> changes;
+  if (!keep_index) {
+    hpc::rewrite::RewriteOptions rewrite_options;
+    rewrite_options.strip_os_version = strip_os_version;
+    if (!platform.empty()) {
+      auto p = hpc::rewrite::Platform::Parse(platform);
+      if (!p.ok()) return ReportError(kProgram, p.status());
+      rewrite_options.platform = *p;
+    }
+    auto r = hpc::rewrite::RewriteToSingleManifest(**source, rewrite_options);
+    if (!r.ok()) return ReportError(kProgram, r.status());
+    rewritten = std::move(r->image);
+    changes = std::move(r->changes);
+    image = rewritten.get();
+  }
+  auto report = hpc::copy::WriteImage(*image, *dest, options);
   if (!report.ok()) return ReportError(kProgram, report.status());
   if (json) {
     hpc::oci::Json out = {{"source", report->source},
@@ -155,13 +192,16 @@ In containerd's k8s.io namespace the image also gets the records CRI keeps
                           {"names", report->names},
                           {"blobs", report->blobs},
                           {"blobsWritten", report->blobs_written},
-                          {"changed", report->changed}};
+                          {"changed", report->changed},
+                          {"changes", changes}};
     std::cout << out.dump(2) << "\n";
   } else if (!quiet) {
     std::cout << "copied " << report->source << " to " << report->destination
               << "\n"
               << "  digest " << report->root.digest.str() << " ("
               << report->root.media_type << ")\n";
+    for (const std::string& change : changes)
+      std::cout << "  " << change << "\n";
     for (const std::string& name : report->names)
       std::cout << "  name   " << name << "\n";
     if (!report->changed) std::cout << "  (already there: nothing changed)\n";

@@ -9,6 +9,7 @@
 #include "importer/transport/layout_sink.h"
 #include "importer/transport/layout_writer.h"
 #include "importer/transport/oci_layout_source.h"
+#include "importer/unpack/unpack.h"
 
 namespace hpc::copy {
 
@@ -98,6 +99,11 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       containerd::RegisterOptions register_options;
       register_options.names = {destination.path};
       register_options.cri_records = options.cri_records;
+      if (!options.snapshotter.empty()) {
+        register_options.after_content = [&](containerd::Connection& c) {
+          return unpack::Unpack(c, source, options.snapshotter).status();
+        };
+      }
       auto result =
           containerd::RegisterImage(**connection, source, register_options);
       if (!result.ok()) return result.status();

@@ -24,6 +24,8 @@ struct DestinationOptions {
   std::string containerd_address;    // containerd:
   std::string containerd_namespace;  // containerd:
   bool cri_records = true;           // containerd: in k8s.io
+  // containerd: unpack into this snapshotter; empty: do not unpack.
+  std::string snapshotter;
 };
 
 struct CopyReport {

@@ -206,6 +206,8 @@ class BaseContainerdTest : public ::testing::TestWithParam<ContentStore> {
       ++complete;
     }
     EXPECT_EQ(complete, 3u) << check.output;
+    EXPECT_THAT(check.output, Not(HasSubstr("false")))
+        << "unpacked: " << check.output;
     EXPECT_EQ(env.Ctr({"leases", "ls", "-q"}, "k8s.io").output, "")
         << "no lease is left";
   }

@@ -124,6 +124,15 @@ TEST_P(ImportTest, IndexBecomesPlatformlessManifest) {
               HasSubstr("application/vnd.oci.image.manifest.v1+json"));
   EXPECT_THAT(ls.output, Not(HasSubstr("index")));
 
+  // The same rewrite offline, archive to archive.
+  RunResult offline =
+      RunCommand({kHpcimg, "copy", "oci-archive:" + archive,
+                  "oci-archive:" + env_->dir() + "/single.tar"});
+  ASSERT_EQ(offline.exit_code, 0) << offline.output;
+  RunResult single = RunCommand({kHpcimg, "inspect", "--json",
+                                 "oci-archive:" + env_->dir() + "/single.tar"});
+  EXPECT_THAT(single.output, HasSubstr("\"kind\": \"manifest\""));
+
   RunResult linux = Import({"--platform", "linux/amd64", "--name",
                             "example.com/multi:linux", "--no-unpack", archive});
   EXPECT_EQ(linux.exit_code, 0) << linux.output;
