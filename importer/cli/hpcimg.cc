@@ -79,7 +79,7 @@ std::variant<std::vector<std::string>, int> Parse(
               << (min_positional == max_positional
                       ? std::to_string(min_positional)
                       : absl::StrCat("at least ", min_positional))
-              << " argument" << (max_positional == 1 ? "" : "s") << ", got "
+              << " argument" << (min_positional == 1 ? "" : "s") << ", got "
               << parsed->size() << "; see " << flags.command() << " --help\n";
     return kExitUsage;
   }
