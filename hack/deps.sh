@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
-  libre2-dev zstd gzip tar jq procps util-linux time
+  libre2-dev zstd gzip tar jq procps util-linux time python3
 )
 
 missing=()

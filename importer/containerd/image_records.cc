@@ -48,8 +48,8 @@ absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(
   return record;
 }
 
-absl::StatusOr<bool> PutImageRecord(Connection& connection,
-                                    const ImageRecord& record) {
+absl::StatusOr<RecordChange> PutImageRecord(Connection& connection,
+                                            const ImageRecord& record) {
   auto existing = GetImageRecord(connection, record.name);
   if (!existing.ok()) return existing.status();
   auto stub = api::Images::NewStub(connection.channel());
@@ -63,7 +63,7 @@ absl::StatusOr<bool> PutImageRecord(Connection& connection,
       if (!status.ok())
         return connection.Error(status,
                                 absl::StrCat("create image ", record.name));
-      return true;
+      return RecordChange::kCreated;
     }
   } else {
     const ImageRecord& old = **existing;
@@ -74,7 +74,7 @@ absl::StatusOr<bool> PutImageRecord(Connection& connection,
     }
     if (old.target.digest == record.target.digest &&
         old.target.media_type == record.target.media_type && same_labels) {
-      return false;
+      return RecordChange::kUnchanged;
     }
   }
   api::UpdateImageRequest request;
@@ -88,7 +88,7 @@ absl::StatusOr<bool> PutImageRecord(Connection& connection,
   grpc::Status status = stub->Update(context.get(), request, &response);
   if (!status.ok())
     return connection.Error(status, absl::StrCat("update image ", record.name));
-  return true;
+  return RecordChange::kUpdated;
 }
 
 absl::Status DeleteImageRecord(Connection& connection,

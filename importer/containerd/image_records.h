@@ -18,10 +18,12 @@ struct ImageRecord {
   std::map<std::string, std::string> labels;
 };
 
-// Creates the record, or updates target and labels of an existing one.
-// Returns true when it changed anything.
-absl::StatusOr<bool> PutImageRecord(Connection& connection,
-                                    const ImageRecord& record);
+enum class RecordChange { kCreated, kUpdated, kUnchanged };
+
+// Creates the record, or updates target and labels of an existing one, and
+// says which it did.
+absl::StatusOr<RecordChange> PutImageRecord(Connection& connection,
+                                            const ImageRecord& record);
 // The record of `name`; nullopt when there is none.
 absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(
     Connection& connection, const std::string& name);

@@ -43,15 +43,6 @@ absl::StatusOr<Labels> GcLabels(image::ImageSource& source,
   return labels;
 }
 
-// The config digest of a manifest root, for the CRI image ID record.
-absl::StatusOr<oci::Digest> ConfigOf(image::ImageSource& source) {
-  auto bytes = image::ReadSmallBlob(source, source.root());
-  if (!bytes.ok()) return bytes.status();
-  auto manifest = oci::Manifest::Parse(*bytes, source.name());
-  if (!manifest.ok()) return manifest.status();
-  return manifest->config().digest;
-}
-
 }  // namespace
 
 absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
@@ -114,7 +105,7 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
                          target, record_labels});
     }
     if (oci::IsManifest(target.media_type)) {
-      auto config = ConfigOf(source);
+      auto config = image::ConfigDigest(source);
       if (!config.ok()) return config.status();
       records.push_back({config->str(), target, record_labels});
     }
@@ -122,19 +113,15 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
 
   std::vector<std::string> created;
   for (const ImageRecord& record : records) {
-    bool existed = false;
-    if (auto old = GetImageRecord(connection, record.name);
-        old.ok() && old->has_value()) {
-      existed = true;
-    }
     auto put = PutImageRecord(connection, record);
     if (!put.ok()) {
-      for (const std::string& name : created)
+      for (const std::string& name : created) {
         DeleteImageRecord(connection, name).IgnoreError();
+      }
       return put.status();
     }
-    if (!existed) created.push_back(record.name);
-    if (*put) result.changed = true;
+    if (*put == RecordChange::kCreated) created.push_back(record.name);
+    if (*put != RecordChange::kUnchanged) result.changed = true;
     result.records.push_back(record.name);
   }
   if (absl::Status s = (*lease)->Release(); !s.ok()) return s;

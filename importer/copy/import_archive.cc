@@ -78,11 +78,9 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
       // No name: register under the image's ID.
       std::string id = image->root().digest.str();
       if (oci::IsManifest(image->root().media_type)) {
-        auto bytes = image::ReadSmallBlob(*image, image->root());
-        if (!bytes.ok()) return bytes.status();
-        auto manifest = oci::Manifest::Parse(*bytes, (*source)->name());
-        if (!manifest.ok()) return manifest.status();
-        id = manifest->config().digest.str();
+        auto config = image::ConfigDigest(*image);
+        if (!config.ok()) return config.status();
+        id = config->str();
       }
       register_options.names = {id};
       result.warnings.push_back(absl::StrCat((*source)->name(),

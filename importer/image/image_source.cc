@@ -106,6 +106,14 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
   return data;
 }
 
+absl::StatusOr<oci::Digest> ConfigDigest(ImageSource& source) {
+  auto bytes = ReadSmallBlob(source, source.root());
+  if (!bytes.ok()) return bytes.status();
+  auto manifest = oci::Manifest::Parse(*bytes, source.name());
+  if (!manifest.ok()) return manifest.status();
+  return manifest->config().digest;
+}
+
 absl::StatusOr<std::vector<oci::Descriptor>> ListBlobs(ImageSource& source) {
   std::set<std::string> seen;
   std::vector<oci::Descriptor> out;

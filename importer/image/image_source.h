@@ -38,6 +38,9 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
                                           const oci::Descriptor& blob,
                                           size_t limit = 4 << 20);
 
+// The config digest of an image whose root is a manifest (its image ID).
+absl::StatusOr<oci::Digest> ConfigDigest(ImageSource& source);
+
 // A stream over bytes in memory.
 std::unique_ptr<BlobStream> StreamOf(std::string bytes);
 
