@@ -1,7 +1,5 @@
 #include "importer/oci/media_types.h"
 
-#include "absl/strings/match.h"
-
 namespace hpc::oci {
 
 bool IsIndex(absl::string_view media_type) {
@@ -10,15 +8,6 @@ bool IsIndex(absl::string_view media_type) {
 
 bool IsManifest(absl::string_view media_type) {
   return media_type == kOciManifest || media_type == kDockerManifest;
-}
-
-bool IsConfig(absl::string_view media_type) {
-  return media_type == kOciConfig || media_type == kDockerConfig;
-}
-
-bool IsLayer(absl::string_view media_type) {
-  return absl::StartsWith(media_type, "application/vnd.oci.image.layer.") ||
-         absl::StartsWith(media_type, "application/vnd.docker.image.rootfs.");
 }
 
 }  // namespace hpc::oci

@@ -29,16 +29,12 @@ inline constexpr absl::string_view kDockerLayer =
     "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr absl::string_view kDockerLayerGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
-inline constexpr absl::string_view kDockerForeignLayerGzip =
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 
 // Which family of media types an image is written with.
 enum class MediaTypeFormat { kOci, kDocker };
 
 bool IsIndex(absl::string_view media_type);
 bool IsManifest(absl::string_view media_type);
-bool IsConfig(absl::string_view media_type);
-bool IsLayer(absl::string_view media_type);
 
 }  // namespace hpc::oci
 
