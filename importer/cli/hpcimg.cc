@@ -16,6 +16,8 @@
 #include "importer/containerd/connection.h"
 #include "importer/copy/copy_image.h"
 #include "importer/copy/import_archive.h"
+#include "importer/explain/explain.h"
+#include "importer/explain/explanation_format.h"
 #include "importer/inspect/describe.h"
 #include "importer/log/log.h"
 #include "importer/rewrite/platform.h"
@@ -42,6 +44,7 @@ Commands:
   import ARCHIVE.. import archives into containerd, unpacked
   copy SRC DEST    copy an image between transports
   inspect SRC      describe an image
+  explain SRC      which manifest each containerd pulls on Windows nodes
   version          print the version
 
 Transports:
@@ -234,6 +237,122 @@ Describes the image SRC: its manifest or index, platforms, config and layers.
   return kExitOk;
 }
 
+// Writes the fix `hpcimg explain --fix` found: the image rewritten into a
+// single platform-less manifest, as `hpcimg copy` does.
+int WriteFix(hpc::image::ImageSource& source,
+             const hpc::explain::Explanation& explanation,
+             const std::string& destination,
+             const hpc::copy::DestinationOptions& options, bool json) {
+  auto dest = hpc::transport::Reference::Parse(destination);
+  if (!dest.ok()) return ReportError(kProgram, dest.status());
+  hpc::rewrite::RewriteOptions rewrite_options;
+  rewrite_options.strip_os_version =
+      !explanation.fails && explanation.import_fails;
+  auto rewritten =
+      hpc::rewrite::RewriteToSingleManifest(source, rewrite_options);
+  if (!rewritten.ok()) return ReportError(kProgram, rewritten.status());
+  auto report = hpc::copy::WriteImage(*rewritten->image, *dest, options);
+  if (!report.ok()) return ReportError(kProgram, report.status());
+  if (!json) {
+    std::cout << "\nfixed: wrote " << report->destination << "\n  digest "
+              << report->root.digest.str() << " (" << report->root.media_type
+              << ")\n";
+    for (const std::string& change : rewritten->changes)
+      std::cout << "  " << change << "\n";
+  }
+  return kExitOk;
+}
+
+int Explain(const std::vector<std::string>& args) {
+  std::vector<std::string> os_versions, releases;
+  std::string format = "oci", fix;
+  bool json = false, force = false;
+  ContainerdFlags containerd;
+  FlagSet flags("hpcimg explain", R"(Usage: hpcimg explain [flags] SRC
+
+Tells, for each Windows node version and containerd release, which manifest
+of SRC containerd pulls (or that the pull fails with "no match for platform
+in manifest", containerd issue 7431), and why. A single manifest is used as
+is by every release; an index goes through the release's platform matcher:
+  1.6.17 and earlier    os.version must start with the node's 10.0.BUILD
+  1.6.18 to 1.7.5       ... or be empty
+  1.7.6 and later       ... or be a compatible build (20348 and later run
+                        builds from the previous LTSC up to their own)
+Among several matches, 1.6 takes the highest revision, 1.7 to 2.1.5 the first
+in the index, later releases the highest os.version. It also tells what
+`ctr images import` does with an archive of SRC on those nodes.
+
+The verdict is "fails" when any pull or import fails; then the fix is shown,
+and --fix DEST writes it (any destination transport). Exit status: 0 ok,
+3 fails (0 once --fix has written the fix), 1 or 2 on errors.
+)");
+  flags.Strings("os-version", &os_versions,
+                "a node's Windows version, 10.0.BUILD[.REVISION]; repeatable "
+                "(default: 10.0.17763, 10.0.20348, 10.0.26100)",
+                "VERSION");
+  flags.Strings("containerd", &releases,
+                "a containerd release, X.Y.Z; repeatable (default: 1.6.17, "
+                "1.6.18, 2.0.0)",
+                "VERSION");
+  flags.Bool("json", &json, "print JSON");
+  flags.String("fix", &fix, "write the fixed image to DEST when anything fails",
+               "DEST");
+  flags.Bool("force", &force, "--fix: replace an existing destination");
+  containerd.Add(flags);
+  flags.String("format", &format,
+               "media types of a generated base image: oci or docker",
+               "FORMAT");
+  auto parsed = Parse(flags, args, 1);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  const auto& positional = std::get<std::vector<std::string>>(parsed);
+
+  std::vector<hpc::explain::NodeVersion> nodes;
+  for (const std::string& text : os_versions) {
+    auto node = hpc::explain::NodeVersion::Parse(text);
+    if (!node.ok()) return ReportError(kProgram, node.status());
+    nodes.push_back(*node);
+  }
+  if (nodes.empty()) nodes = hpc::explain::DefaultNodes();
+  std::vector<hpc::explain::ContainerdVersion> versions;
+  for (const std::string& text : releases) {
+    auto version = hpc::explain::ContainerdVersion::Parse(text);
+    if (!version.ok()) return ReportError(kProgram, version.status());
+    versions.push_back(*version);
+  }
+  if (versions.empty()) versions = hpc::explain::DefaultContainerdVersions();
+  if (!fix.empty()) {
+    // Refuse a bad destination before doing any work.
+    auto dest = hpc::transport::Reference::Parse(fix);
+    if (!dest.ok()) return ReportError(kProgram, dest.status());
+  }
+
+  auto source = OpenSourceArgument(positional[0], format, containerd);
+  if (!source.ok()) return ReportError(kProgram, source.status());
+  auto explanation = hpc::explain::Explain(**source, nodes, versions);
+  if (!explanation.ok()) return ReportError(kProgram, explanation.status());
+  const bool fails = explanation->fails || explanation->import_fails;
+  if (json) {
+    std::cout << hpc::explain::ToJson(*explanation).dump(2) << "\n";
+  } else {
+    std::cout << hpc::explain::FormatTable(*explanation,
+                                           isatty(STDOUT_FILENO) == 1);
+  }
+  if (!fails) return kExitOk;
+  if (fix.empty()) return hpc::cli::kExitExplainFails;
+  if (explanation->fix.empty()) {
+    std::cerr << kProgram << ": --fix " << fix
+              << ": nothing to write: " << positional[0]
+              << " has no Windows manifest\n";
+    return hpc::cli::kExitExplainFails;
+  }
+  hpc::copy::DestinationOptions options;
+  options.force = force;
+  options.containerd_address = containerd.address;
+  options.containerd_namespace = containerd.ns;
+  options.snapshotter = hpc::unpack::DefaultSnapshotter();
+  return WriteFix(**source, *explanation, fix, options, json);
+}
+
 int Import(const std::vector<std::string>& args) {
   hpc::copy::ImportOptions options;
   std::string platform;
@@ -350,6 +469,7 @@ int main(int argc, char** argv) {
   if (command == "copy") return Copy(args);
   if (command == "inspect") return Inspect(args);
   if (command == "import") return Import(args);
+  if (command == "explain") return Explain(args);
   if (command == "version" || command == "--version") return Version(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;

@@ -1,0 +1,134 @@
+#include "importer/explain/explain.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "importer/explain/manifest_selection.h"
+#include "importer/oci/json.h"
+#include "importer/oci/manifest.h"
+#include "importer/oci/media_types.h"
+
+namespace hpc::explain {
+namespace {
+
+constexpr char kManifestReason[] =
+    "used as is: containerd checks no platform for a manifest that is the "
+    "image's target";
+
+// The platform `ctr images import` gives a docker-archive's manifest: the
+// config's os and architecture; from 2.0 on also its os.version and
+// os.features. A Windows platform without os.version gets the node's.
+rewrite::Platform ImportPlatform(const rewrite::Platform& config,
+                                 const NodeVersion& node,
+                                 const ContainerdVersion& release) {
+  rewrite::Platform p = config;
+  if (release < ContainerdVersion{2, 0, 0, ""}) {
+    p.os_version.clear();
+    p.os_features.clear();
+  }
+  if (absl::AsciiStrToLower(p.os) == "windows" && p.os_version.empty()) {
+    p.os_version = node.ToString();
+  }
+  return p;
+}
+
+absl::StatusOr<rewrite::Platform> ConfigPlatform(image::ImageSource& source) {
+  auto bytes = image::ReadSmallBlob(source, source.root());
+  if (!bytes.ok()) return bytes.status();
+  auto manifest =
+      oci::Manifest::Parse(*bytes, absl::StrCat("manifest of ", source.name()));
+  if (!manifest.ok()) return manifest.status();
+  auto config_bytes = image::ReadSmallBlob(source, manifest->config());
+  if (!config_bytes.ok()) return config_bytes.status();
+  auto doc = oci::ParseJsonObject(*config_bytes,
+                                  absl::StrCat("config of ", source.name()));
+  if (!doc.ok()) return doc.status();
+  return rewrite::Platform::FromJson(*doc);
+}
+
+bool HasWindowsEntry(const std::vector<IndexEntry>& entries) {
+  return std::any_of(entries.begin(), entries.end(), [](const IndexEntry& e) {
+    return e.platform && absl::AsciiStrToLower(e.platform->os) == "windows";
+  });
+}
+
+}  // namespace
+
+std::vector<NodeVersion> DefaultNodes() {
+  return {{10, 0, 17763}, {10, 0, 20348}, {10, 0, 26100}};
+}
+
+std::vector<ContainerdVersion> DefaultContainerdVersions() {
+  return {{1, 6, 17, ""}, {1, 6, 18, ""}, {2, 0, 0, ""}};
+}
+
+absl::StatusOr<Explanation> Explain(
+    image::ImageSource& source, const std::vector<NodeVersion>& nodes,
+    const std::vector<ContainerdVersion>& releases) {
+  Explanation out;
+  out.image = source.name();
+  out.digest = source.root().digest.str();
+  out.is_index = oci::IsIndex(source.root().media_type);
+  std::vector<std::optional<rewrite::Platform>> platforms;
+  if (out.is_index) {
+    auto bytes = image::ReadSmallBlob(source, source.root());
+    if (!bytes.ok()) return bytes.status();
+    auto index =
+        oci::Index::Parse(*bytes, absl::StrCat("index of ", source.name()));
+    if (!index.ok()) return index.status();
+    for (const oci::Descriptor& d : index->manifests()) {
+      IndexEntry entry{d.digest.str(), d.media_type, std::nullopt};
+      if (d.platform) entry.platform = rewrite::Platform::FromJson(*d.platform);
+      platforms.push_back(entry.platform);
+      out.entries.push_back(std::move(entry));
+    }
+  } else {
+    auto platform = ConfigPlatform(source);
+    if (!platform.ok()) return platform.status();
+    out.config_platform = *platform;
+  }
+  for (const NodeVersion& node : nodes) {
+    for (const ContainerdVersion& release : releases) {
+      NodeResult r;
+      r.node = node;
+      r.containerd = release;
+      r.era = &MatchingEraOf(release);
+      if (!out.is_index) {
+        r.chosen = 0;
+        r.selected = out.digest;
+        r.reason = kManifestReason;
+        PlatformMatch m = MatchPlatform(
+            *r.era, node, ImportPlatform(out.config_platform, node, release));
+        r.import_ok = m.matched;
+        r.import_reason =
+            m.matched ? "kept" : absl::StrCat("filtered out: ", m.why);
+      } else {
+        ManifestSelection s = SelectManifest(*r.era, node, platforms);
+        r.chosen = s.chosen;
+        if (s.chosen) r.selected = out.entries[*s.chosen].digest;
+        r.reason = std::move(s.reason);
+        r.import_kept = s.kept;
+        std::sort(r.import_kept.begin(), r.import_kept.end());
+        r.import_ok = !r.import_kept.empty();
+      }
+      if (!r.chosen) out.fails = true;
+      if (!r.import_ok) out.import_fails = true;
+      out.results.push_back(std::move(r));
+    }
+  }
+  if (out.fails && HasWindowsEntry(out.entries)) {
+    out.fix = absl::StrCat(
+        "hpcimg copy ", out.image,
+        " DEST: a single Windows manifest without platform data, which every "
+        "containerd uses as is on every node");
+  } else if (!out.is_index && out.import_fails) {
+    out.fix = absl::StrCat(
+        "hpcimg copy --strip-os-version ", out.image,
+        " DEST, or hpcimg import instead of ctr images import: a config "
+        "without os.version passes ctr's filter on every node");
+  }
+  return out;
+}
+
+}  // namespace hpc::explain

@@ -1,0 +1,34 @@
+// Which manifest of an index containerd pulls on a Windows node: the entries
+// its platform filter keeps (matching ones, and ones without a platform),
+// sorted by the era's order; the first wins. None kept: the pull fails with
+// "no match for platform in manifest".
+#ifndef HPC_IMPORTER_EXPLAIN_MANIFEST_SELECTION_H_
+#define HPC_IMPORTER_EXPLAIN_MANIFEST_SELECTION_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "importer/explain/matching_era.h"
+#include "importer/explain/node_version.h"
+#include "importer/explain/platform_matcher.h"
+#include "importer/rewrite/platform.h"
+
+namespace hpc::explain {
+
+struct ManifestSelection {
+  std::vector<PlatformMatch> matches;  // one per entry, in index order
+  std::vector<size_t> kept;            // entries kept, winner first
+  std::optional<size_t> chosen;        // kept.front(), if any
+  std::string reason;                  // one line: what matched, who won
+};
+
+// `entries` are the index's platforms in order; nullopt for an entry that
+// has none.
+ManifestSelection SelectManifest(
+    const MatchingEra& era, const NodeVersion& node,
+    const std::vector<std::optional<rewrite::Platform>>& entries);
+
+}  // namespace hpc::explain
+
+#endif  // HPC_IMPORTER_EXPLAIN_MANIFEST_SELECTION_H_

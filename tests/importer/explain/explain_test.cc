@@ -1,0 +1,265 @@
+// Whole scenarios: an image, the default nodes and releases, and what each
+// containerd does with it; and `hpcimg explain` itself, --fix included.
+#include "importer/explain/explain.h"
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "importer/copy/copy_image.h"
+#include "importer/explain/explanation_format.h"
+#include "importer/image/memory_image.h"
+#include "importer/oci/manifest.h"
+#include "importer/oci/media_types.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace hpc::explain {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct Entry {
+  std::string os = "windows", arch = "amd64", os_version;
+  std::vector<std::string> os_features = {};
+  bool has_platform = true;
+};
+
+struct TestImage {
+  std::unique_ptr<image::MemoryImage> image;
+  std::vector<std::string> digests;  // of the entries, in order
+};
+
+// One manifest (with its own config and layer) per entry; an index of them,
+// or with `single` the first manifest alone.
+TestImage MakeImage(const std::vector<Entry>& entries, bool single = false) {
+  TestImage t;
+  t.image = std::make_unique<image::MemoryImage>("test:image",
+                                                 std::vector<std::string>{});
+  std::vector<oci::Descriptor> manifests;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    oci::Json config = {{"os", e.os}, {"architecture", e.arch}};
+    if (!e.os_version.empty()) config["os.version"] = e.os_version;
+    oci::Descriptor layer =
+        t.image->Add(oci::kOciLayer, "layer " + std::to_string(i));
+    oci::Descriptor c =
+        t.image->Add(oci::kOciConfig, oci::CanonicalJson(config));
+    oci::Manifest m =
+        oci::Manifest::Make(oci::MediaTypeFormat::kOci, c, {layer});
+    oci::Descriptor d = t.image->Add(m.media_type(), m.Serialize());
+    if (e.has_platform && !single) {
+      d.platform = oci::Json{{"os", e.os}, {"architecture", e.arch}};
+      if (!e.os_version.empty()) (*d.platform)["os.version"] = e.os_version;
+      if (!e.os_features.empty()) (*d.platform)["os.features"] = e.os_features;
+    }
+    t.digests.push_back(d.digest.str());
+    manifests.push_back(d);
+  }
+  if (single) {
+    t.image->set_root(manifests.front());
+  } else {
+    oci::Index index = oci::Index::Make(oci::MediaTypeFormat::kOci, manifests);
+    t.image->set_root(t.image->Add(index.media_type(), index.Serialize()));
+  }
+  return t;
+}
+
+// For each default node and release, in order: the digest selected, or "-".
+std::vector<std::string> Selected(
+    const TestImage& t,
+    std::vector<ContainerdVersion> releases = DefaultContainerdVersions()) {
+  auto e = Explain(*t.image, DefaultNodes(), releases);
+  EXPECT_TRUE(e.ok()) << e.status();
+  std::vector<std::string> out;
+  for (const NodeResult& r : e->results) {
+    std::string name = "-";
+    for (size_t i = 0; i < t.digests.size(); ++i) {
+      if (r.selected == t.digests[i]) name = "#" + std::to_string(i);
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
+TEST(ExplainTest, PlatformLessSingleManifestIsUsedAsIsEverywhere) {
+  TestImage t = MakeImage({{"windows", "amd64", ""}}, /*single=*/true);
+  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(e->is_index);
+  ASSERT_EQ(e->results.size(), 9u);
+  for (const NodeResult& r : e->results) {
+    EXPECT_EQ(r.selected, t.digests[0]);
+    EXPECT_THAT(r.reason, HasSubstr("used as is"));
+    EXPECT_TRUE(r.import_ok);
+  }
+  EXPECT_FALSE(e->fails);
+  EXPECT_TRUE(e->fix.empty());
+}
+
+TEST(ExplainTest, EmptyOsVersionEntryFailsOnlyBefore1618) {
+  // Nodes 17763, 20348, 26100 x releases 1.6.17, 1.6.18, 2.0.0.
+  TestImage t = MakeImage({{"windows", "amd64", ""}});
+  EXPECT_THAT(Selected(t),
+              ElementsAre("-", "#0", "#0", "-", "#0", "#0", "-", "#0", "#0"));
+  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  EXPECT_TRUE(e->fails);
+  EXPECT_THAT(e->fix, HasSubstr("hpcimg copy test:image DEST"));
+  EXPECT_THAT(e->results[0].reason, HasSubstr("no os.version"));
+}
+
+TEST(ExplainTest, ExactBuildEntries) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.5329"},
+                           {"windows", "amd64", "10.0.20348.2227"}});
+  EXPECT_THAT(Selected(t),
+              ElementsAre("#0", "#0", "#0", "#1", "#1", "#1", "-", "-", "#1"));
+}
+
+TEST(ExplainTest, Ws2022EntryOnWs2025Node) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.20348.2227"}});
+  auto e = Explain(
+      *t.image, {NodeVersion{10, 0, 26100}},
+      {*ContainerdVersion::Parse("1.6.18"), *ContainerdVersion::Parse("1.7.5"),
+       *ContainerdVersion::Parse("1.7.6"), *ContainerdVersion::Parse("2.2.0")});
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(e->results[0].chosen);
+  EXPECT_FALSE(e->results[1].chosen);
+  EXPECT_EQ(e->results[2].chosen, 0u);
+  EXPECT_EQ(e->results[3].chosen, 0u);
+  EXPECT_THAT(e->results[0].reason,
+              HasSubstr("does not start with 10.0.26100"));
+  EXPECT_THAT(e->results[2].reason, HasSubstr("build 20348 runs on 26100"));
+}
+
+TEST(ExplainTest, SeveralRevisionsOfOneBuild) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.20348.1"},
+                           {"windows", "amd64", "10.0.20348.10"},
+                           {"windows", "amd64", "10.0.20348.9"}});
+  auto e = Explain(
+      *t.image, {NodeVersion{10, 0, 20348}},
+      {*ContainerdVersion::Parse("1.6.18"), *ContainerdVersion::Parse("2.0.0"),
+       *ContainerdVersion::Parse("2.2.0")});
+  ASSERT_TRUE(e.ok());
+  // 1.6: highest revision as a number; 2.0: first in the index; 2.2: the
+  // highest os.version as text, where "9" sorts after "10".
+  EXPECT_EQ(e->results[0].chosen, 1u);
+  EXPECT_THAT(e->results[0].reason, HasSubstr("highest revision (10)"));
+  EXPECT_EQ(e->results[1].chosen, 0u);
+  EXPECT_THAT(e->results[1].reason, HasSubstr("first in the index"));
+  EXPECT_EQ(e->results[2].chosen, 2u);
+  EXPECT_THAT(e->results[2].reason, HasSubstr("compared as text"));
+}
+
+TEST(ExplainTest, Win32kInOsFeatures) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.20348.1", {"win32k"}}});
+  EXPECT_THAT(Selected(t, {*ContainerdVersion::Parse("2.2.0"),
+                           *ContainerdVersion::Parse("2.3.0")}),
+              ElementsAre("-", "-", "#0", "#0", "#0", "#0"));
+}
+
+TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
+  TestImage t = MakeImage({{"linux", "amd64", ""}, {"linux", "arm64", ""}});
+  EXPECT_THAT(Selected(t),
+              ElementsAre("-", "-", "-", "-", "-", "-", "-", "-", "-"));
+  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  EXPECT_TRUE(e->fails);
+  EXPECT_TRUE(e->fix.empty());
+  EXPECT_THAT(e->results[0].reason, HasSubstr("#0 (os linux)"));
+  EXPECT_THAT(
+      FormatTable(*e, false),
+      HasSubstr("none by rewriting: the index has no Windows manifest"));
+}
+
+TEST(ExplainTest, EntryWithoutPlatformIsTakenWhenNothingElseMatches) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1"},
+                           {"windows", "amd64", "", {}, false}});
+  EXPECT_THAT(Selected(t), ElementsAre("#0", "#0", "#0", "#1", "#1", "#1", "#1",
+                                       "#1", "#1"));
+}
+
+TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
+  TestImage t =
+      MakeImage({{"windows", "amd64", "10.0.17763.5329"}}, /*single=*/true);
+  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  ASSERT_TRUE(e.ok());
+  std::vector<bool> imports;
+  for (const NodeResult& r : e->results) imports.push_back(r.import_ok);
+  EXPECT_THAT(imports, ElementsAre(true, true, true, true, true, false, true,
+                                   true, false));
+  EXPECT_FALSE(e->fails);
+  EXPECT_TRUE(e->import_fails);
+  EXPECT_THAT(e->fix, HasSubstr("--strip-os-version"));
+}
+
+TEST(ExplainTest, JsonIsHostMajorWithTheIssueFields) {
+  TestImage t = MakeImage({{"windows", "amd64", ""}});
+  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  oci::Json j = ToJson(*e);
+  EXPECT_EQ(j["image"], "test:image");
+  EXPECT_EQ(j["kind"], "index");
+  EXPECT_EQ(j["verdict"], "fails");
+  EXPECT_TRUE(j["fix"].is_string());
+  ASSERT_EQ(j["results"].size(), 9u);
+  EXPECT_EQ(j["results"][0]["host"], "10.0.17763");
+  EXPECT_EQ(j["results"][0]["containerd"], "1.6.17");
+  EXPECT_TRUE(j["results"][0]["selected"].is_null());
+  EXPECT_THAT(j["results"][0]["reason"].get<std::string>(),
+              HasSubstr("no match for platform in manifest"));
+  EXPECT_EQ(j["results"][1]["containerd"], "1.6.18");
+  EXPECT_EQ(j["results"][1]["selected"], t.digests[0]);
+  EXPECT_EQ(j["results"][3]["host"], "10.0.20348");
+}
+
+std::string Hpcimg() { return std::string(HPC_BIN_DIR) + "/hpcimg"; }
+
+TEST(ExplainCommandTest, ExplainsFixesAndTheFixWorksEverywhere) {
+  testing::TempDir dir;
+  TestImage t = MakeImage(
+      {{"windows", "amd64", "10.0.17763.5329"}, {"windows", "amd64", ""}});
+  const std::string layout = "oci:" + dir.path() + "/layout:multi";
+  auto written =
+      copy::WriteImage(*t.image, *transport::Reference::Parse(layout),
+                       copy::DestinationOptions{});
+  ASSERT_TRUE(written.ok()) << written.status();
+
+  auto run = hpc::testing::RunCommand({Hpcimg(), "explain", layout});
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("verdict  fails on 2 of 9"));
+  EXPECT_THAT(run.output, HasSubstr("10.0.26100  1.6.17      no match"));
+
+  const std::string fixed = dir.path() + "/fixed.tar";
+  run = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", layout, "--fix", "oci-archive:" + fixed});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("fixed: wrote oci-archive:" + fixed));
+  ASSERT_TRUE(std::filesystem::exists(fixed));
+
+  run = hpc::testing::RunCommand({Hpcimg(), "explain", "--json", "--os-version",
+                                  "10.0.26100.2894", "--containerd", "1.6.17",
+                                  "oci-archive:" + fixed});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  auto j = oci::Json::parse(run.output);
+  EXPECT_EQ(j["kind"], "manifest");
+  EXPECT_EQ(j["verdict"], "ok");
+  EXPECT_EQ(j["results"].size(), 1u);
+  EXPECT_EQ(j["results"][0]["host"], "10.0.26100");
+}
+
+TEST(ExplainCommandTest, BadArgumentsAreNamed) {
+  auto run = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", "--containerd", "one.six", "base:"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("containerd version \"one.six\""));
+  run = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", "--os-version", "10.0", "base:"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("Windows version \"10.0\""));
+  run = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", "oci:/nonexistent/layout"});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.output, HasSubstr("/nonexistent/layout"));
+}
+
+}  // namespace
+}  // namespace hpc::explain
