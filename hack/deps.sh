@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc libgrpc++-dev
-  libabsl-dev libssl-dev libarchive-dev nlohmann-json3-dev
+  libabsl-dev libssl-dev libarchive-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin

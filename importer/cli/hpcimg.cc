@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <variant>
@@ -10,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "importer/base/base_image.h"
+#include "importer/build/image_builder.h"
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
 #include "importer/cli/progress.h"
@@ -45,6 +49,7 @@ Commands:
   copy SRC DEST    copy an image between transports
   inspect SRC      describe an image
   explain SRC      which manifest each containerd pulls on Windows nodes
+  build CONTEXT    build a HostProcess image from a Dockerfile, on Linux
   version          print the version
 
 Transports:
@@ -353,6 +358,178 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   return WriteFix(**source, *explanation, fix, options, json);
 }
 
+// A private directory under $TMPDIR, removed with everything in it.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/hpcimg-build-XXXXXX");
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDirectory() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int Build(const std::vector<std::string>& args) {
+  hpc::build::BuildOptions options;
+  std::vector<std::string> tags, build_args, bases;
+  std::string output, format = "oci";
+  bool force = false, no_unpack = false, no_cri_refs = false, json = false,
+       quiet = false;
+  std::string snapshotter = hpc::unpack::DefaultSnapshotter();
+  ContainerdFlags containerd;
+  FlagSet flags("hpcimg build", R"(Usage: hpcimg build [flags] CONTEXT
+
+Builds a Windows HostProcess image from a Dockerfile without a daemon and
+without running anything: each ADD or COPY becomes a layer of the files it
+names (under Files/), the other instructions set the image's config. The
+result is a single manifest without platform data and a config without
+os.version, which every containerd uses on every Windows node.
+
+  FROM     the HostProcess base image by its registry name
+           (mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:TAG,
+           generated here), base:, scratch, an earlier stage, or any source
+           (oci:, oci-archive:, docker-archive:, containerd:); --base maps
+           other names to local sources
+  ADD/COPY files, directories and globs from CONTEXT (.dockerignore applies),
+           or from a stage or image with COPY --from; ADD unpacks local tar
+           archives; paths like C:\app\x.ps1, c:/app or relative to WORKDIR
+  ENV ARG LABEL WORKDIR USER ENTRYPOINT CMD SHELL EXPOSE VOLUME STOPSIGNAL
+  RUN      refused: it needs a Windows builder
+
+Files get owner 0:0 and one time, SOURCE_DATE_EPOCH if set (else
+2022-01-01), so the same inputs give the same digest.
+
+Output: -t NAME writes the image into containerd as NAME (unpacked, like
+hpcimg import); --output DEST writes it to any destination.
+  hpcimg build -t example.com/hello:v1 .
+  hpcimg build -f Dockerfile.windows --output oci-archive:hello.tar .
+)");
+  flags.String("file,f", &options.dockerfile,
+               "the Dockerfile (default: CONTEXT/Dockerfile)", "FILE");
+  flags.Strings("tag,t", &tags, "write the image into containerd as NAME",
+                "NAME");
+  flags.Strings("build-arg", &build_args, "set an ARG", "KEY=VALUE");
+  flags.String("output,o", &output, "write the image to DEST", "DEST");
+  flags.Strings("base", &bases,
+                "read FROM NAME from SRC (without NAME=: every FROM of an "
+                "image)",
+                "[NAME=]SRC");
+  flags.String("target", &options.target, "build this stage", "STAGE");
+  flags.Bool("squash", &options.squash,
+             "put the files the build adds into one layer");
+  flags.String("format", &format, "media types: oci or docker", "FORMAT");
+  flags.Bool("force", &force, "replace an existing destination file");
+  containerd.Add(flags);
+  flags.Bool("no-unpack", &no_unpack,
+             "containerd: do not unpack into the snapshotter");
+  flags.String("snapshotter", &snapshotter,
+               "containerd: snapshotter to unpack into", "NAME");
+  flags.Bool("no-cri-refs", &no_cri_refs,
+             "in k8s.io, create only the named image record");
+  flags.Bool("json", &json, "print a machine-readable summary");
+  flags.Bool("quiet,q", &quiet, "print nothing on success");
+  auto parsed = Parse(flags, args, 1);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  options.context = std::get<std::vector<std::string>>(parsed)[0];
+
+  auto media = ParseFormat(format);
+  if (!media.ok()) return ReportError(kProgram, media.status());
+  options.format = *media;
+  for (const std::string& arg : build_args) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return ReportError(kProgram,
+                         absl::InvalidArgumentError(absl::StrCat(
+                             "--build-arg \"", arg, "\": expected KEY=VALUE")));
+    }
+    options.build_args.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
+  }
+  for (const std::string& base : bases) {
+    // NAME=SRC, unless what precedes '=' is itself a transport reference.
+    size_t eq = base.find('=');
+    if (eq != std::string::npos &&
+        !hpc::transport::Reference::Parse(base.substr(0, eq)).ok()) {
+      options.bases.emplace_back(base.substr(0, eq), base.substr(eq + 1));
+    } else {
+      options.bases.emplace_back("", base);
+    }
+  }
+  std::vector<hpc::transport::Reference> destinations;
+  if (!output.empty()) {
+    auto dest = hpc::transport::Reference::Parse(output);
+    if (!dest.ok()) return ReportError(kProgram, dest.status());
+    destinations.push_back(*dest);
+  }
+  for (const std::string& tag : tags) {
+    auto dest = hpc::transport::Reference::Parse("containerd:" + tag);
+    if (!dest.ok()) return ReportError(kProgram, dest.status());
+    destinations.push_back(*dest);
+  }
+  if (destinations.empty()) {
+    std::cerr << kProgram
+              << ": build: nothing to write; give -t NAME (into containerd) "
+                 "or --output DEST\n";
+    return kExitUsage;
+  }
+  auto created = hpc::base::ReproducibleTime();
+  if (!created.ok()) return ReportError(kProgram, created.status());
+  options.created = *created;
+  ScratchDirectory scratch;
+  if (scratch.path().empty()) {
+    return ReportError(
+        kProgram,
+        absl::InternalError("cannot create a scratch directory in $TMPDIR"));
+  }
+  options.scratch_dir = scratch.path();
+  options.sources = {*media, containerd.address, containerd.ns};
+
+  auto built = hpc::build::BuildImage(options);
+  if (!built.ok()) return ReportError(kProgram, built.status());
+  for (const std::string& warning : built->warnings) {
+    std::cerr << kProgram << ": warning: " << warning << "\n";
+  }
+  hpc::copy::DestinationOptions dest_options;
+  dest_options.force = force;
+  dest_options.containerd_address = containerd.address;
+  dest_options.containerd_namespace = containerd.ns;
+  dest_options.cri_records = !no_cri_refs;
+  dest_options.snapshotter = no_unpack ? "" : snapshotter;
+  hpc::oci::Json written = hpc::oci::Json::array();
+  for (const auto& dest : destinations) {
+    auto report = hpc::copy::WriteImage(*built->image, dest, dest_options);
+    if (!report.ok()) return ReportError(kProgram, report.status());
+    written.push_back({{"destination", report->destination},
+                       {"names", report->names},
+                       {"changed", report->changed}});
+  }
+  const hpc::oci::Descriptor& root = built->image->root();
+  if (json) {
+    hpc::oci::Json out = {
+        {"digest", root.digest.str()}, {"mediaType", root.media_type},
+        {"stages", built->stages},     {"layersAdded", built->layers_added},
+        {"written", written},          {"warnings", built->warnings}};
+    std::cout << out.dump(2) << "\n";
+  } else if (!quiet) {
+    std::cout << "built " << root.digest.str() << " (" << built->stages
+              << (built->stages == 1 ? " stage, " : " stages, ")
+              << built->layers_added
+              << (built->layers_added == 1 ? " layer added)\n"
+                                           : " layers added)\n");
+    for (const auto& w : written) {
+      std::cout << "  wrote " << w["destination"].get<std::string>() << "\n";
+    }
+  }
+  return kExitOk;
+}
+
 int Import(const std::vector<std::string>& args) {
   hpc::copy::ImportOptions options;
   std::string platform;
@@ -470,6 +647,7 @@ int main(int argc, char** argv) {
   if (command == "inspect") return Inspect(args);
   if (command == "import") return Import(args);
   if (command == "explain") return Explain(args);
+  if (command == "build") return Build(args);
   if (command == "version" || command == "--version") return Version(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
