@@ -46,7 +46,8 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
            root, fs::directory_options::none, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
-    std::string relative = fs::relative(p, root).generic_string();
+    // Lexically: fs::relative would follow a link to its target.
+    std::string relative = p.lexically_relative(root).generic_string();
     std::string image_path = absl::StrCat("/", relative);
     if (ignore.Excluded(relative)) {
       // An excluded directory may hold exceptions: keep walking into it,
