@@ -66,9 +66,10 @@ absl::StatusOr<std::unique_ptr<image::MemoryImage>> GenerateBaseImage(
     }
     for (const char* hive : kHiveNames) {
       if (!s.ok()) break;
+      auto bytes = WriteMinimalHive({hive, created});
+      if (!bytes.ok()) return bytes.status();
       s = (*writer)->AddFile(
-          absl::StrCat("Files/Windows/System32/config/", hive),
-          WriteMinimalHive({hive, created}));
+          absl::StrCat("Files/Windows/System32/config/", hive), *bytes);
     }
     if (s.ok()) s = (*writer)->Close();
     if (!s.ok()) return s;

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+
 namespace hpc::base {
 
 namespace {
@@ -143,7 +145,17 @@ std::string RootKeySecurityDescriptor() {
   return sd;
 }
 
-std::string WriteMinimalHive(const HiveOptions& options) {
+absl::StatusOr<std::string> WriteMinimalHive(const HiveOptions& options) {
+  const std::string& root_name = options.root_name;
+  bool printable = !root_name.empty() && root_name.size() <= kMaxKeyNameLength;
+  for (char c : root_name) {
+    printable = printable && c >= 0x20 && c <= 0x7E && c != '\\';
+  }
+  if (!printable) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "hive root key name of ", root_name.size(),
+        " bytes: expected 1 to 255 printable ASCII characters without \\"));
+  }
   const uint64_t filetime = ToFileTime(options.timestamp);
   std::string hive(2 * kHiveBlockSize, '\0');
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -22,8 +23,14 @@ struct HiveOptions {
   absl::Time timestamp;   // last-written time of the hive and its root key
 };
 
-// The bytes of a minimal hive: 8192 bytes.
-std::string WriteMinimalHive(const HiveOptions& options);
+// The longest root key name a minimal hive holds (the registry's limit for
+// a key name).
+inline constexpr size_t kMaxKeyNameLength = 255;
+
+// The bytes of a minimal hive: 8192 bytes. The root name must be 1 to 255
+// printable ASCII characters other than '\' (it is stored as a compressed,
+// one-byte-per-character name); InvalidArgument otherwise.
+absl::StatusOr<std::string> WriteMinimalHive(const HiveOptions& options);
 
 // The base block checksum: XOR of its first 127 little-endian dwords, with
 // 0 written as 1 and 0xFFFFFFFF as 0xFFFFFFFE.

@@ -27,14 +27,27 @@ absl::StatusOr<Platform> Platform::Parse(absl::string_view text) {
   return p;
 }
 
+namespace {
+
+// A string field; anything else (absent, a number, an object) reads as "".
+std::string StringField(const oci::Json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
 Platform Platform::FromJson(const oci::Json& doc) {
   Platform p;
-  p.os = doc.value("os", "");
-  p.architecture = doc.value("architecture", "");
-  p.variant = doc.value("variant", "");
-  p.os_version = doc.value("os.version", "");
-  for (const auto& f : doc.value("os.features", oci::Json::array())) {
-    if (f.is_string()) p.os_features.push_back(f.get<std::string>());
+  if (!doc.is_object()) return p;
+  p.os = StringField(doc, "os");
+  p.architecture = StringField(doc, "architecture");
+  p.variant = StringField(doc, "variant");
+  p.os_version = StringField(doc, "os.version");
+  if (auto it = doc.find("os.features"); it != doc.end() && it->is_array()) {
+    for (const auto& f : *it) {
+      if (f.is_string()) p.os_features.push_back(f.get<std::string>());
+    }
   }
   return p;
 }

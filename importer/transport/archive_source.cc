@@ -251,8 +251,10 @@ absl::StatusOr<ArchiveContents> ListImages(const std::string& path,
     oci::Json list = oci::Json::parse(manifest->second, nullptr, false);
     if (list.is_array() && list.size() > 1) {
       for (const oci::Json& entry : list) {
-        auto tags = entry.value("RepoTags", oci::Json::array());
-        if (tags.empty() || !tags[0].is_string()) {
+        oci::Json tags = entry.is_object()
+                             ? entry.value("RepoTags", oci::Json::array())
+                             : oci::Json::array();
+        if (!tags.is_array() || tags.empty() || !tags[0].is_string()) {
           return absl::InvalidArgumentError(absl::StrCat(
               path,
               " holds several images and one has no RepoTags to select it by"));

@@ -136,7 +136,7 @@ TEST(BaseImageTest, LayerHoldsLicenseAndFiveHives) {
                                  "Files/Windows/System32/config/SOFTWARE",
                                  "Files/Windows/System32/config/SYSTEM"));
   EXPECT_EQ(entries[1].data, std::string(LicenseText()));
-  EXPECT_EQ(entries[9].data, WriteMinimalHive({"SYSTEM", kEpoch}));
+  EXPECT_EQ(entries[9].data, *WriteMinimalHive({"SYSTEM", kEpoch}));
 }
 
 TEST(BaseImageTest, EveryBlobIsAFewKilobytes) {

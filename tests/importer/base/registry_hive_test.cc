@@ -26,7 +26,7 @@ int32_t I32(const std::string& b, size_t at) {
 const absl::Time kTime = absl::FromUnixSeconds(1640995200);
 
 TEST(RegistryHiveTest, BaseBlock) {
-  std::string hive = WriteMinimalHive({"SYSTEM", kTime});
+  std::string hive = *WriteMinimalHive({"SYSTEM", kTime});
   ASSERT_EQ(hive.size(), 8192u);
   EXPECT_EQ(hive.substr(0, 4), "regf");
   EXPECT_EQ(U32(hive, 0x04), U32(hive, 0x08))
@@ -59,7 +59,7 @@ TEST(RegistryHiveTest, ChecksumIsXorOfFirst127Dwords) {
 }
 
 TEST(RegistryHiveTest, CellsCoverTheBinExactly) {
-  std::string hive = WriteMinimalHive({"SOFTWARE", kTime});
+  std::string hive = *WriteMinimalHive({"SOFTWARE", kTime});
   const size_t bin = 4096;
   EXPECT_EQ(hive.substr(bin, 4), "hbin");
   EXPECT_EQ(U32(hive, bin + 8), 4096u);
@@ -123,13 +123,31 @@ TEST(RegistryHiveTest, HivexReadsEveryHive) {
   for (const char* name :
        {"DEFAULT", "SAM", "SECURITY", "SOFTWARE", "SYSTEM"}) {
     std::string path = dir.Join(name);
-    hpc::testing::WriteFileOrDie(path, WriteMinimalHive({name, kTime}));
+    hpc::testing::WriteFileOrDie(path, *WriteMinimalHive({name, kTime}));
     auto xml = hpc::testing::RunCommand({"hivexml", path});
     EXPECT_EQ(xml.exit_code, 0) << name << ": " << xml.output;
     EXPECT_THAT(xml.output, HasSubstr("<node name=\"" + std::string(name) +
                                       "\" root=\"1\""))
         << xml.output;
     EXPECT_THAT(xml.output, HasSubstr("2022-01-01T00:00:00Z"));
+  }
+}
+
+// Found by hive_fuzzer: a name with bytes outside printable ASCII (or too
+// long for the bin) gave a hive whose root name hivex read differently, or
+// wrote past the bin. Such names are refused.
+TEST(RegistryHiveTest, RootNameMustFitAndBePrintableAscii) {
+  EXPECT_TRUE(
+      WriteMinimalHive({std::string(kMaxKeyNameLength, 'K'), kTime}).ok());
+  for (const std::string& bad :
+       {std::string(), std::string(kMaxKeyNameLength + 1, 'K'),
+        std::string(4000, 'K'), std::string("\x04\xfe\xfb"),
+        std::string("A\\B"), std::string("NUL\0", 4)}) {
+    auto hive = WriteMinimalHive({bad, kTime});
+    EXPECT_FALSE(hive.ok()) << bad.size();
+    if (!hive.ok()) {
+      EXPECT_THAT(hive.status().message(), HasSubstr("printable ASCII"));
+    }
   }
 }
 

@@ -132,5 +132,19 @@ TEST(PlatformTest, ParseAndCompare) {
   EXPECT_GT(CompareVersions("10.0.20348.1", "10.0.17763.9999"), 0);
 }
 
+// Found by image_json_fuzzer: a platform whose fields are not strings made
+// FromJson throw. They read as empty.
+TEST(PlatformTest, FieldsOfTheWrongTypeReadAsEmpty) {
+  Platform p = Platform::FromJson(oci::Json::parse(
+      R"({"os": 5, "architecture": "amd64", "variant": [{"x": 1}],
+          "os.version": null, "os.features": "win32k"})"));
+  EXPECT_EQ(p.os, "");
+  EXPECT_EQ(p.architecture, "amd64");
+  EXPECT_EQ(p.variant, "");
+  EXPECT_EQ(p.os_version, "");
+  EXPECT_TRUE(p.os_features.empty());
+  EXPECT_EQ(Platform::FromJson(oci::Json::array()).os, "");
+}
+
 }  // namespace
 }  // namespace hpc::rewrite

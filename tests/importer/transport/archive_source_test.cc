@@ -183,5 +183,21 @@ TEST_F(ArchiveSourceTest, TruncatedArchive) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("in.tar"));
 }
 
+// A docker-archive manifest.json whose entries are not objects is an error,
+// not a crash.
+TEST_F(ArchiveSourceTest, DockerManifestOfTheWrongShape) {
+  for (const char* manifest :
+       {R"(["x", "y"])", R"([{"RepoTags": "a"}, {"RepoTags": 5}])", "7"}) {
+    WriteTar(file_, {{"manifest.json", manifest}});
+    auto ref = Reference::Parse("docker-archive:" + file_);
+    ASSERT_TRUE(ref.ok());
+    auto source = OpenDockerArchive(*ref);
+    EXPECT_FALSE(source.ok()) << manifest;
+    if (!source.ok()) {
+      EXPECT_THAT(std::string(source.status().message()), HasSubstr("in.tar"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hpc::transport
