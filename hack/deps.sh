@@ -10,6 +10,9 @@ packages=(
   protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libssl-dev libarchive-dev zlib1g-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (libFuzzer ships in clang's runtime) and the hive reader the
+  # hive fuzzer checks against
+  clang libclang-rt-14-dev libhivex-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
   libre2-dev zstd gzip tar jq procps util-linux time python3
