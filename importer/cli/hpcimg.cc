@@ -563,6 +563,11 @@ nothing.
       "write blobs straight into hpc-content-plugin at this socket; containerd "
       "then registers them without their bytes",
       "SOCKET");
+  std::string lease_expiry = "1h";
+  flags.String("lease-expiry", &lease_expiry,
+               "if hpcimg dies mid-way, containerd keeps what it wrote for "
+               "this long (e.g. 30m, 1h)",
+               "DURATION");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 1, SIZE_MAX);
@@ -572,6 +577,12 @@ nothing.
     auto p = hpc::rewrite::Platform::Parse(platform);
     if (!p.ok()) return ReportError(kProgram, p.status());
     options.rewrite.platform = *p;
+  }
+  if (!absl::ParseDuration(lease_expiry, &options.lease_expiry) ||
+      options.lease_expiry <= absl::ZeroDuration()) {
+    return ReportError(kProgram, absl::InvalidArgumentError(absl::StrCat(
+                                     "--lease-expiry \"", lease_expiry,
+                                     "\": expected a duration such as 30m")));
   }
   options.unpack = !no_unpack;
   options.cri_records = !no_cri_refs;

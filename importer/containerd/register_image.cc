@@ -58,7 +58,7 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
   auto blobs = image::ListBlobs(source);
   if (!blobs.ok()) return blobs.status();
 
-  auto lease = Lease::Acquire(connection, absl::Hours(1));
+  auto lease = Lease::Acquire(connection, options.lease_expiry);
   if (!lease.ok()) return lease.status();
 
   RegisterResult result;

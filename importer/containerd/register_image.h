@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "importer/containerd/connection.h"
 #include "importer/containerd/content_client.h"
 #include "importer/image/image_source.h"
@@ -33,6 +34,9 @@ struct RegisterOptions {
   std::function<absl::Status(Connection&)> after_content;
   // Told of the bytes sent of each blob.
   Progress progress;
+  // The lease's expiry: should this process die mid-way, containerd keeps
+  // what was written for this long, then collects it.
+  absl::Duration lease_expiry = absl::Hours(1);
 };
 
 struct RegisterResult {

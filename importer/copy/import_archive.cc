@@ -89,6 +89,7 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     }
     register_options.cri_records = options.cri_records;
     register_options.progress = options.progress;
+    register_options.lease_expiry = options.lease_expiry;
     if (options.unpack) {
       register_options.after_content =
           [&](containerd::Connection& c) -> absl::Status {

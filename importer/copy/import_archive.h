@@ -32,6 +32,8 @@ struct ImportOptions {
   std::string plugin_address;
   // Told of the bytes sent of each blob.
   containerd::Progress progress;
+  // How long containerd keeps a half-done import's content if hpcimg dies.
+  absl::Duration lease_expiry = absl::Hours(1);
 };
 
 struct ImportedImage {
