@@ -1,0 +1,182 @@
+// Faults of the disk under the plugin, seen from a client of its Content
+// API over a real gRPC socket: each injected fault (ENOSPC, EIO, a short
+// write, an fsync failure, a rename failure) is an error that names the
+// operation and the cause; no partial blob appears; the ingest resumes to a
+// correct commit once the disk is well again.
+#include <grpcpp/create_channel.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "plugin/server/server.h"
+#include "plugin/store/store.h"
+#include "tests/plugin/store/fault_file_system.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_data.h"
+
+namespace hpc::server {
+namespace {
+
+namespace api = ::containerd::services::content::v1;
+using ::hpc::store::testing::Fault;
+using ::hpc::store::testing::FaultFileSystem;
+using ::hpc::store::testing::Op;
+using ::hpc::testing::DigestOf;
+using ::hpc::testing::Pattern;
+using ::testing::HasSubstr;
+
+struct FaultCase {
+  const char* name;
+  Fault fault;
+  grpc::StatusCode code;
+  const char* message;  // what the client is told
+};
+
+class FaultInjectionTest : public ::testing::TestWithParam<FaultCase> {
+ protected:
+  void SetUp() override {
+    store::StoreOptions options;
+    options.fs = &fs_;
+    auto store = store::Store::Open(dir_.Join("root"), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    socket_ = dir_.Join("content.sock");
+    auto server = Server::Start(*store_, socket_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = api::Content::NewStub(grpc::CreateChannel(
+        "unix:" + socket_, grpc::InsecureChannelCredentials()));
+  }
+
+  // Writes `data` under `ref` from the offset the store reports, in 256 KiB
+  // messages, and commits it.
+  grpc::Status Write(const std::string& ref, const std::string& data) {
+    grpc::ClientContext ctx;
+    auto stream = stub_->Write(&ctx);
+    api::WriteContentRequest req;
+    api::WriteContentResponse resp;
+    req.set_action(api::STAT);
+    req.set_ref(ref);
+    bool ok = stream->Write(req) && stream->Read(&resp);
+    int64_t offset = resp.offset();
+    const int64_t size = static_cast<int64_t>(data.size());
+    while (ok && offset < size) {
+      req.Clear();
+      req.set_action(api::WRITE);
+      req.set_ref(ref);
+      req.set_offset(offset);
+      req.set_data(data.substr(offset, 256 << 10));
+      ok = stream->Write(req) && stream->Read(&resp);
+      offset = resp.offset();
+    }
+    if (ok) {
+      req.Clear();
+      req.set_action(api::COMMIT);
+      req.set_ref(ref);
+      req.set_offset(size);
+      req.set_total(size);
+      req.set_expected(DigestOf(data));
+      ok = stream->Write(req) && stream->Read(&resp);
+    }
+    stream->WritesDone();
+    while (stream->Read(&resp)) {
+    }
+    return stream->Finish();
+  }
+
+  std::string Read(const std::string& digest) {
+    grpc::ClientContext ctx;
+    api::ReadContentRequest req;
+    req.set_digest(digest);
+    auto reader = stub_->Read(&ctx, req);
+    api::ReadContentResponse resp;
+    std::string out;
+    while (reader->Read(&resp)) out += resp.data();
+    EXPECT_TRUE(reader->Finish().ok());
+    return out;
+  }
+
+  int BlobFiles() {
+    int n = 0;
+    for (auto& e :
+         std::filesystem::directory_iterator(dir_.Join("root/blobs/sha256"))) {
+      EXPECT_EQ(DigestOf(hpc::testing::ReadFileOrDie(e.path())),
+                "sha256:" + e.path().filename().string());
+      ++n;
+    }
+    return n;
+  }
+
+  hpc::testing::TempDir dir_;
+  FaultFileSystem fs_;
+  std::unique_ptr<store::Store> store_;
+  std::string socket_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<api::Content::Stub> stub_;
+};
+
+TEST_P(FaultInjectionTest, ClearErrorConsistentStoreResumable) {
+  const FaultCase& c = GetParam();
+  const std::string data = Pattern(3 << 20, 5);
+  const std::string digest = DigestOf(data);
+  fs_.Inject(c.fault);
+  grpc::Status failed = Write("fault-ref", data);
+  ASSERT_FALSE(failed.ok()) << c.name;
+  EXPECT_EQ(failed.error_code(), c.code) << failed.error_message();
+  EXPECT_THAT(failed.error_message(), HasSubstr(c.message));
+  EXPECT_GE(fs_.injected(), 1);
+
+  // Nothing partial is visible, and the blob does not exist.
+  EXPECT_EQ(BlobFiles(), 0);
+  grpc::ClientContext info_ctx;
+  api::InfoRequest info_req;
+  api::InfoResponse info;
+  info_req.set_digest(digest);
+  EXPECT_EQ(stub_->Info(&info_ctx, info_req, &info).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // The ingest reports no more than was written, and resumes to a correct
+  // commit once the fault is gone.
+  grpc::ClientContext status_ctx;
+  api::StatusRequest status_req;
+  api::StatusResponse status;
+  status_req.set_ref("fault-ref");
+  grpc::Status st = stub_->Status(&status_ctx, status_req, &status);
+  if (st.ok()) {
+    EXPECT_LE(status.status().offset(), static_cast<int64_t>(data.size()));
+  }
+  fs_.Clear();
+  grpc::Status resumed = Write("fault-ref", data);
+  ASSERT_TRUE(resumed.ok()) << resumed.error_message();
+  EXPECT_EQ(Read(digest), data);
+  EXPECT_EQ(BlobFiles(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, FaultInjectionTest,
+    ::testing::Values(FaultCase{"NoSpace",
+                                {Op::kWrite, "ingest", ENOSPC, 0, 2, 1},
+                                grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "No space left on device"},
+                      FaultCase{"IoErrorOnWrite",
+                                {Op::kWrite, "ingest", EIO, 0, 3, 1},
+                                grpc::StatusCode::INTERNAL,
+                                "Input/output error"},
+                      FaultCase{"ShortWrite",
+                                {Op::kWrite, "ingest", EIO, 1000, 1, 1},
+                                grpc::StatusCode::INTERNAL,
+                                "Input/output error"},
+                      FaultCase{"FsyncFailure",
+                                {Op::kSync, "", EIO, 0, 0, 1},
+                                grpc::StatusCode::INTERNAL,
+                                "fsync"},
+                      FaultCase{"RenameFailure",
+                                {Op::kRename, "blobs", EIO, 0, 0, 1},
+                                grpc::StatusCode::INTERNAL,
+                                "rename"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace hpc::server
