@@ -54,6 +54,14 @@ absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
 
 absl::StatusOr<IngestStatus> ReadIngestStatus(FileSystem& fs,
                                               const IngestPaths& paths) {
+  // Files are opened without following links, but a linked directory on
+  // the way would be followed: check the ingest's own directory first.
+  auto dir = fs.Stat(paths.dir);
+  if (!dir.ok()) return dir.status();
+  if (!dir->is_directory()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        paths.dir, " is not a directory; the store does not follow links"));
+  }
   auto data = fs.Stat(paths.data);
   if (!data.ok()) return data.status();
   if (!data->is_regular()) {

@@ -321,6 +321,17 @@ absl::StatusOr<std::unique_ptr<Writer>> Store::ResumeOrCreate(
   IngestPaths paths = IngestPaths::ForRef(ingest_dir_, ref);
   oci::Digester digester;
   absl::Status made = fs_.MakeDir(paths.dir, 0700);
+  if (absl::IsAlreadyExists(made)) {
+    // Something other than a directory (a link planted there, say) is
+    // removed, never followed; the ingest starts afresh.
+    auto info = fs_.Stat(paths.dir);
+    if (info.ok() && !info->is_directory()) {
+      log::Warn("ingest %s: %s is not a directory; replacing it", ref,
+                paths.dir);
+      if (absl::Status s = fs_.Remove(paths.dir); !s.ok()) return s;
+      made = fs_.MakeDir(paths.dir, 0700);
+    }
+  }
   if (!made.ok() && !absl::IsAlreadyExists(made)) return made;
   if (!made.ok()) {
     auto resumed = Resume(paths, ref, total, digester);

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/oci/digester.h"
 #include "tests/plugin/store/store_test_util.h"
 #include "tests/testing/temp_dir.h"
 
@@ -281,6 +282,49 @@ TEST_F(StoreTest, SymlinkedBlobIsNotFollowed) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(store_->ReaderAt(d).ok());
   EXPECT_TRUE(List({}).empty());
+}
+
+// An ingest directory replaced by a link to somewhere else is neither read
+// nor written through.
+TEST_F(StoreTest, SymlinkedIngestDirectoryIsNotFollowed) {
+  const std::string outside = dir_.Join("outside");
+  std::filesystem::create_directories(outside);
+  hpc::testing::WriteFileOrDie(outside + "/ref", "planted");
+  hpc::testing::WriteFileOrDie(outside + "/data", "planted data");
+  const std::string ref = "planted-ref";
+  const std::string ingest =
+      dir_.Join("root/ingest/") + std::string(oci::Digester::Of(ref).hex());
+  ASSERT_EQ(symlink(outside.c_str(), ingest.c_str()), 0);
+  EXPECT_FALSE(store_->Status(ref).ok());
+  ASSERT_TRUE(WriteBlob(*store_, ref, "real content").ok());
+  EXPECT_EQ(ReadBlob(*store_, DigestOf("real content")), "real content");
+  EXPECT_EQ(hpc::testing::ReadFileOrDie(outside + "/data"), "planted data");
+  EXPECT_EQ(hpc::testing::ReadFileOrDie(outside + "/ref"), "planted");
+}
+
+// The store's own directories must be directories: a link in their place
+// stops it from opening.
+TEST_F(StoreTest, SymlinkedStoreDirectoryIsRefused) {
+  const std::string root = dir_.Join("other");
+  std::filesystem::create_directories(root);
+  std::filesystem::create_directories(dir_.Join("elsewhere"));
+  ASSERT_EQ(symlink(dir_.Join("elsewhere").c_str(), (root + "/ingest").c_str()),
+            0);
+  auto opened = Store::Open(root);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr("not a directory"));
+}
+
+// A root created with looser permissions is made private at start.
+TEST_F(StoreTest, ExistingRootIsMadePrivate) {
+  const std::string root = dir_.Join("loose");
+  std::filesystem::create_directories(root);
+  chmod(root.c_str(), 0755);
+  ASSERT_TRUE(Store::Open(root).ok());
+  struct stat st;
+  ASSERT_EQ(stat(root.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST_F(StoreTest, OpenRemovesIncompleteIngests) {
