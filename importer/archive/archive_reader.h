@@ -23,6 +23,14 @@ struct ArchiveEntry {
   std::string link_target;  // for links
 };
 
+// Bounds on what an archive may hold once decompressed, against
+// decompression bombs: a few kilobytes of gzip can declare terabytes.
+struct ArchiveLimits {
+  int64_t max_entry_bytes = int64_t{64} << 30;   // any one entry
+  int64_t max_total_bytes = int64_t{256} << 30;  // all entries together
+  int64_t max_entries = 1000000;
+};
+
 class ArchiveReader {
  public:
   // `name` is how errors refer to the archive ("oci-archive:app.tar").

@@ -79,7 +79,12 @@ absl::Status ExtractArchive(const std::string& archive_file,
   auto reader = archive::ArchiveReader::Open(archive_file, name);
   if (!reader.ok()) return reader.status();
   int64_t total = 0;
-  for (;;) {
+  for (int64_t entries = 0;; ++entries) {
+    if (entries >= options.limits.max_entries) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, ": more than ", options.limits.max_entries,
+                       " entries (--max-archive-entries raises the limit)"));
+    }
     auto next = (*reader)->Next();
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
@@ -108,10 +113,16 @@ absl::Status ExtractArchive(const std::string& archive_file,
         tree[*path] = FileNode{FileNode::Type::kDirectory, "", 0, 0755};
         break;
       case archive::ArchiveEntry::Type::kFile: {
-        if (entry.size > options.max_total_bytes - total) {
-          return absl::ResourceExhaustedError(
-              absl::StrCat(name, ": more than ", options.max_total_bytes,
-                           " bytes of files; refusing to unpack it"));
+        if (entry.size > options.limits.max_entry_bytes) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              name, ": entry ", entry.path, " holds ", entry.size,
+              " bytes, more than the ", options.limits.max_entry_bytes,
+              " allowed (--max-entry-size raises the limit)"));
+        }
+        if (entry.size > options.limits.max_total_bytes - total) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              name, ": more than ", options.limits.max_total_bytes,
+              " bytes once unpacked (--max-archive-size raises the limit)"));
         }
         std::string file = absl::StrCat(options.scratch_dir, "/x",
                                         scratch_counter.fetch_add(1));

@@ -3,7 +3,7 @@
 // archive and to read the files of an image's layers (COPY --from).
 // Entry paths are checked (no absolute paths, no ".."); symbolic links and
 // device files are refused; hard links must point to an earlier file of the
-// same archive; the total size is bounded.
+// same archive; sizes and the number of entries are bounded.
 #ifndef HPC_IMPORTER_BUILD_ARCHIVE_EXTRACT_H_
 #define HPC_IMPORTER_BUILD_ARCHIVE_EXTRACT_H_
 
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "importer/archive/archive_reader.h"
 #include "importer/build/file_tree.h"
 
 namespace hpc::build {
@@ -25,7 +26,7 @@ struct ExtractOptions {
   // Apply whiteouts (".wh.NAME", ".wh..wh..opq") to `tree` as image layers
   // do, instead of adding them as files.
   bool whiteouts = false;
-  int64_t max_total_bytes = int64_t{64} << 30;
+  archive::ArchiveLimits limits;
 };
 
 // Adds what `archive_file` holds to `tree`. `name` names the archive in

@@ -441,6 +441,7 @@ absl::StatusOr<const FileTree*> Builder::FullTree(Stage& stage) {
     }
     ExtractOptions extract;
     extract.scratch_dir = options_.scratch_dir;
+    extract.limits = options_.sources.archive_limits;
     extract.whiteouts = true;
     extract.map_path =
         [](const std::string& path) -> std::optional<std::string> {
@@ -653,6 +654,7 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
     if (add && source_tree == nullptr && IsTarArchive(m.node.host_path)) {
       ExtractOptions extract;
       extract.scratch_dir = options_.scratch_dir;
+      extract.limits = options_.sources.archive_limits;
       const std::string into = *dest;
       extract.map_path =
           [&](const std::string& path) -> std::optional<std::string> {

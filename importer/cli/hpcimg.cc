@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "importer/base/base_image.h"
 #include "importer/build/image_builder.h"
+#include "importer/cli/byte_size.h"
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
 #include "importer/cli/progress.h"
@@ -71,6 +72,36 @@ struct ContainerdFlags {
   }
 };
 
+// Bounds on what an archive may unpack to (decompression bombs).
+struct ArchiveLimitFlags {
+  std::string max_entry_size = "64GiB";
+  std::string max_archive_size = "256GiB";
+  int64_t max_entries = hpc::archive::ArchiveLimits().max_entries;
+  void Add(FlagSet& flags) {
+    flags.String("max-entry-size", &max_entry_size,
+                 "refuse archives with an entry larger than this", "SIZE");
+    flags.String("max-archive-size", &max_archive_size,
+                 "refuse archives larger than this once decompressed", "SIZE");
+    flags.Int("max-archive-entries", &max_entries,
+              "refuse archives with more entries than this");
+  }
+  absl::StatusOr<hpc::archive::ArchiveLimits> Limits() const {
+    hpc::archive::ArchiveLimits limits;
+    auto entry = hpc::cli::ParseByteSize(max_entry_size, "max-entry-size");
+    if (!entry.ok()) return entry.status();
+    auto total = hpc::cli::ParseByteSize(max_archive_size, "max-archive-size");
+    if (!total.ok()) return total.status();
+    if (max_entries <= 0) {
+      return absl::InvalidArgumentError(
+          "--max-archive-entries: expected a positive number");
+    }
+    limits.max_entry_bytes = *entry;
+    limits.max_total_bytes = *total;
+    limits.max_entries = max_entries;
+    return limits;
+  }
+};
+
 // Parses `args` with `flags`; returns the positional arguments, or an exit
 // code to return right away (help or a usage error).
 std::variant<std::vector<std::string>, int> Parse(
@@ -110,19 +141,22 @@ absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
 // The image named by a SRC argument; --format applies to base:.
 absl::StatusOr<std::unique_ptr<hpc::image::ImageSource>> OpenSourceArgument(
     const std::string& text, const std::string& format,
-    const ContainerdFlags& containerd) {
+    const ContainerdFlags& containerd, const ArchiveLimitFlags& archives) {
   auto media = ParseFormat(format);
   if (!media.ok()) return media.status();
+  auto limits = archives.Limits();
+  if (!limits.ok()) return limits.status();
   auto reference = hpc::transport::Reference::Parse(text);
   if (!reference.ok()) return reference.status();
-  return hpc::copy::OpenSource(*reference,
-                               {*media, containerd.address, containerd.ns});
+  return hpc::copy::OpenSource(
+      *reference, {*media, containerd.address, containerd.ns, *limits});
 }
 
 int Copy(const std::vector<std::string>& args) {
   std::string format = "oci";
   bool force = false, no_cri_refs = false, quiet = false, json = false;
   ContainerdFlags containerd;
+  ArchiveLimitFlags archives;
   FlagSet flags("hpcimg copy", R"(Usage: hpcimg copy [flags] SRC DEST
 
 Copies the image SRC to DEST, e.g.
@@ -141,6 +175,7 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
   flags.Bool("force", &force,
              "replace an existing destination file or layout entry");
   containerd.Add(flags);
+  archives.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
   std::string platform;
@@ -164,7 +199,7 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 
   auto dest = hpc::transport::Reference::Parse(positional[1]);
   if (!dest.ok()) return ReportError(kProgram, dest.status());
-  auto source = OpenSourceArgument(positional[0], format, containerd);
+  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
   if (!source.ok()) return ReportError(kProgram, source.status());
   hpc::copy::DestinationOptions options;
   options.force = force;
@@ -221,19 +256,21 @@ int Inspect(const std::vector<std::string>& args) {
   bool json = false;
   std::string format = "oci";
   ContainerdFlags containerd;
+  ArchiveLimitFlags archives;
   FlagSet flags("hpcimg inspect", R"(Usage: hpcimg inspect [flags] SRC
 
 Describes the image SRC: its manifest or index, platforms, config and layers.
 )");
   flags.Bool("json", &json, "print JSON");
   containerd.Add(flags);
+  archives.Add(flags);
   flags.String("format", &format,
                "media types of a generated base image: oci or docker",
                "FORMAT");
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
-  auto source = OpenSourceArgument(positional[0], format, containerd);
+  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto description = hpc::inspect::Describe(**source);
   if (!description.ok()) return ReportError(kProgram, description.status());
@@ -273,6 +310,7 @@ int Explain(const std::vector<std::string>& args) {
   std::string format = "oci", fix;
   bool json = false, force = false;
   ContainerdFlags containerd;
+  ArchiveLimitFlags archives;
   FlagSet flags("hpcimg explain", R"(Usage: hpcimg explain [flags] SRC
 
 Tells, for each Windows node version and containerd release, which manifest
@@ -304,6 +342,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
                "DEST");
   flags.Bool("force", &force, "--fix: replace an existing destination");
   containerd.Add(flags);
+  archives.Add(flags);
   flags.String("format", &format,
                "media types of a generated base image: oci or docker",
                "FORMAT");
@@ -331,7 +370,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
     if (!dest.ok()) return ReportError(kProgram, dest.status());
   }
 
-  auto source = OpenSourceArgument(positional[0], format, containerd);
+  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto explanation = hpc::explain::Explain(**source, nodes, versions);
   if (!explanation.ok()) return ReportError(kProgram, explanation.status());
@@ -385,6 +424,7 @@ int Build(const std::vector<std::string>& args) {
        quiet = false;
   std::string snapshotter = hpc::unpack::DefaultSnapshotter();
   ContainerdFlags containerd;
+  ArchiveLimitFlags limit_flags;
   FlagSet flags("hpcimg build", R"(Usage: hpcimg build [flags] CONTEXT
 
 Builds a Windows HostProcess image from a Dockerfile without a daemon and
@@ -428,6 +468,7 @@ hpcimg import); --output DEST writes it to any destination.
   flags.String("format", &format, "media types: oci or docker", "FORMAT");
   flags.Bool("force", &force, "replace an existing destination file");
   containerd.Add(flags);
+  limit_flags.Add(flags);
   flags.Bool("no-unpack", &no_unpack,
              "containerd: do not unpack into the snapshotter");
   flags.String("snapshotter", &snapshotter,
@@ -489,7 +530,9 @@ hpcimg import); --output DEST writes it to any destination.
         absl::InternalError("cannot create a scratch directory in $TMPDIR"));
   }
   options.scratch_dir = scratch.path();
-  options.sources = {*media, containerd.address, containerd.ns};
+  auto limits = limit_flags.Limits();
+  if (!limits.ok()) return ReportError(kProgram, limits.status());
+  options.sources = {*media, containerd.address, containerd.ns, *limits};
 
   auto built = hpc::build::BuildImage(options);
   if (!built.ok()) return ReportError(kProgram, built.status());
@@ -535,6 +578,7 @@ int Import(const std::vector<std::string>& args) {
   std::string platform;
   bool no_unpack = false, no_cri_refs = false, json = false, quiet = false;
   ContainerdFlags containerd;
+  ArchiveLimitFlags limit_flags;
   FlagSet flags("hpcimg import", R"(Usage: hpcimg import [flags] ARCHIVE...
 
 Imports the images of each ARCHIVE (docker save output, legacy layouts
@@ -556,6 +600,7 @@ nothing.
   flags.String("snapshotter", &options.snapshotter,
                "snapshotter to unpack into", "NAME");
   containerd.Add(flags);
+  limit_flags.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
   flags.String(
@@ -584,6 +629,9 @@ nothing.
                                      "--lease-expiry \"", lease_expiry,
                                      "\": expected a duration such as 30m")));
   }
+  auto limits = limit_flags.Limits();
+  if (!limits.ok()) return ReportError(kProgram, limits.status());
+  options.archive_limits = *limits;
   options.unpack = !no_unpack;
   options.cri_records = !no_cri_refs;
   options.containerd_address = containerd.address;

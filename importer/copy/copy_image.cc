@@ -32,9 +32,9 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     case Transport::kOci:
       return transport::OpenOciLayout(reference);
     case Transport::kOciArchive:
-      return transport::OpenOciArchive(reference);
+      return transport::OpenOciArchive(reference, options.archive_limits);
     case Transport::kDockerArchive:
-      return transport::OpenDockerArchive(reference);
+      return transport::OpenDockerArchive(reference, options.archive_limits);
     case Transport::kContainerd: {
       auto connection = containerd::Connection::Dial(
           options.containerd_address, options.containerd_namespace,

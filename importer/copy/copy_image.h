@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "importer/archive/archive_reader.h"
 #include "importer/image/image_source.h"
 #include "importer/oci/media_types.h"
 #include "importer/transport/reference.h"
@@ -17,6 +18,7 @@ struct SourceOptions {
   oci::MediaTypeFormat format = oci::MediaTypeFormat::kOci;  // for base:
   std::string containerd_address;                            // containerd:
   std::string containerd_namespace;                          // containerd:
+  archive::ArchiveLimits archive_limits;  // oci-archive:, docker-archive:
 };
 
 struct DestinationOptions {

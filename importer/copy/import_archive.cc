@@ -12,7 +12,7 @@ namespace hpc::copy {
 
 absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     const std::string& path, const ImportOptions& options) {
-  auto archive = transport::ImageArchive::Open(path);
+  auto archive = transport::ImageArchive::Open(path, options.archive_limits);
   if (!archive.ok()) return archive.status();
   const transport::ArchiveContents* contents = &(*archive)->contents();
   if (!options.name.empty() && contents->images.size() > 1) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "importer/archive/archive_reader.h"
 #include "importer/containerd/content_client.h"
 #include "importer/oci/descriptor.h"
 #include "importer/rewrite/rewrite.h"
@@ -32,6 +33,8 @@ struct ImportOptions {
   std::string plugin_address;
   // Told of the bytes sent of each blob.
   containerd::Progress progress;
+  // Bounds on what each archive may unpack to.
+  archive::ArchiveLimits archive_limits;
   // How long containerd keeps a half-done import's content if hpcimg dies.
   absl::Duration lease_expiry = absl::Hours(1);
 };

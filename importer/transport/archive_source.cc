@@ -48,17 +48,43 @@ Compression Detect(absl::string_view head) {
   return Compression::kNone;
 }
 
-absl::StatusOr<ArchiveCatalog> ReadCatalog(const std::string& file,
-                                           const std::string& name) {
+absl::StatusOr<ArchiveCatalog> ReadCatalog(
+    const std::string& file, const std::string& name,
+    const archive::ArchiveLimits& limits) {
   auto reader = ArchiveReader::Open(file, name);
   if (!reader.ok()) return reader.status();
   ArchiveCatalog catalog;
   size_t small_total = 0;
+  int64_t total = 0;
   for (size_t ordinal = 0;; ++ordinal) {
     auto entry = (*reader)->Next();
     if (!entry.ok()) return entry.status();
     if (!entry->has_value()) break;
     const ArchiveEntry& e = **entry;
+    if (static_cast<int64_t>(ordinal) >= limits.max_entries) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, ": more than ", limits.max_entries,
+                       " entries; refused (--max-archive-entries raises "
+                       "the limit)"));
+    }
+    if (e.size > limits.max_entry_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, ": entry ", e.path, " holds ", e.size,
+                       " bytes, more than the ", limits.max_entry_bytes,
+                       " allowed (--max-entry-size raises the limit)"));
+    }
+    total += e.size;
+    if (total > limits.max_total_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          name, ": holds more than ", limits.max_total_bytes,
+          " bytes once decompressed (--max-archive-size raises the limit)"));
+    }
+    if (e.type == ArchiveEntry::Type::kOther) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": entry ", e.path,
+                       " is a device or special file; image archives hold "
+                       "none"));
+    }
     if (e.type == ArchiveEntry::Type::kSymlink ||
         e.type == ArchiveEntry::Type::kHardlink) {
       catalog.links[e.path] = e.link_target;
@@ -434,15 +460,15 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchiveFrom(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
-    const Reference& reference) {
-  auto catalog = ReadCatalog(reference.path, reference.text);
+    const Reference& reference, const archive::ArchiveLimits& limits) {
+  auto catalog = ReadCatalog(reference.path, reference.text, limits);
   if (!catalog.ok()) return catalog.status();
   return OpenOciArchiveFrom(reference, &*catalog);
 }
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
-    const Reference& reference) {
-  auto catalog = ReadCatalog(reference.path, reference.text);
+    const Reference& reference, const archive::ArchiveLimits& limits) {
+  auto catalog = ReadCatalog(reference.path, reference.text, limits);
   if (!catalog.ok()) return catalog.status();
   return OpenDockerArchiveFrom(reference, &*catalog);
 }
@@ -451,8 +477,8 @@ ImageArchive::ImageArchive() = default;
 ImageArchive::~ImageArchive() = default;
 
 absl::StatusOr<std::unique_ptr<ImageArchive>> ImageArchive::Open(
-    const std::string& path) {
-  auto catalog = ReadCatalog(path, path);
+    const std::string& path, const archive::ArchiveLimits& limits) {
+  auto catalog = ReadCatalog(path, path, limits);
   if (!catalog.ok()) return catalog.status();
   std::unique_ptr<ImageArchive> archive(new ImageArchive());
   archive->path_ = path;

@@ -14,15 +14,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "importer/archive/archive_reader.h"
 #include "importer/image/image_source.h"
 #include "importer/transport/reference.h"
 
 namespace hpc::transport {
 
+// An archive beyond `limits` is refused before any of it is used.
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenOciArchive(
-    const Reference& reference);
+    const Reference& reference, const archive::ArchiveLimits& limits = {});
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenDockerArchive(
-    const Reference& reference);
+    const Reference& reference, const archive::ArchiveLimits& limits = {});
 
 // An archive of either kind, told apart by its content (index.json: OCI;
 // manifest.json alone: docker save).
@@ -39,7 +41,7 @@ struct ArchiveCatalog;
 class ImageArchive {
  public:
   static absl::StatusOr<std::unique_ptr<ImageArchive>> Open(
-      const std::string& path);
+      const std::string& path, const archive::ArchiveLimits& limits = {});
   ~ImageArchive();
 
   const ArchiveContents& contents() const { return contents_; }

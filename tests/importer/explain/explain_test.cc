@@ -261,5 +261,30 @@ TEST(ExplainCommandTest, BadArgumentsAreNamed) {
   EXPECT_THAT(run.output, HasSubstr("/nonexistent/layout"));
 }
 
+// The archive limits are flags of every command that reads archives.
+TEST(ArchiveLimitFlagsTest, RefuseAndRaise) {
+  testing::TempDir dir;
+  const std::string archive = dir.path() + "/base.tar";
+  ASSERT_EQ(hpc::testing::RunCommand(
+                {Hpcimg(), "copy", "-q", "base:", "docker-archive:" + archive})
+                .exit_code,
+            0);
+  auto run = hpc::testing::RunCommand({Hpcimg(), "inspect", "--max-entry-size",
+                                       "512", "docker-archive:" + archive});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--max-entry-size raises the limit"));
+  run = hpc::testing::RunCommand({Hpcimg(), "explain", "--max-archive-size",
+                                  "1KiB", "docker-archive:" + archive});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--max-archive-size"));
+  run = hpc::testing::RunCommand({Hpcimg(), "inspect", "--max-entry-size",
+                                  "12XB", "docker-archive:" + archive});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--max-entry-size \"12XB\""));
+  run = hpc::testing::RunCommand({Hpcimg(), "inspect", "--max-entry-size",
+                                  "1MiB", "docker-archive:" + archive});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
 }  // namespace
 }  // namespace hpc::explain

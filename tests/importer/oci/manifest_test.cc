@@ -61,6 +61,8 @@ TEST(ManifestTest, ErrorsNameTheDocumentAndField) {
            kDigestA + R"(","size":"1"},"layers":[]})",
        "\"size\" is not an integer"},
       {std::string(200, '[') + std::string(200, ']'), "nested deeper"},
+      {"{\"x\":\"" + std::string(5 << 20, 'a') + "\"}",
+       "bytes of JSON, more than"},
   };
   for (const Case& c : cases) {
     auto m = Manifest::Parse(c.text, "manifest of test");

@@ -4,9 +4,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/sysmacros.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/archive/gzip.h"
 #include "importer/image/memory_image.h"
 #include "importer/oci/digester.h"
 #include "importer/oci/manifest.h"
@@ -21,7 +23,7 @@ using ::testing::HasSubstr;
 struct TarEntry {
   std::string path;
   std::string data;
-  enum { kFile, kSymlink, kHardlink } type = kFile;
+  enum { kFile, kSymlink, kHardlink, kCharDevice } type = kFile;
   std::string target;
 };
 
@@ -36,6 +38,9 @@ void WriteTar(const std::string& file, const std::vector<TarEntry>& entries) {
     if (e.type == TarEntry::kSymlink) {
       archive_entry_set_filetype(entry, AE_IFLNK);
       archive_entry_copy_symlink(entry, e.target.c_str());
+    } else if (e.type == TarEntry::kCharDevice) {
+      archive_entry_set_filetype(entry, AE_IFCHR);
+      archive_entry_set_rdev(entry, makedev(1, 3));
     } else if (e.type == TarEntry::kHardlink) {
       archive_entry_set_filetype(entry, AE_IFREG);
       archive_entry_copy_hardlink(entry, e.target.c_str());
@@ -181,6 +186,56 @@ TEST_F(ArchiveSourceTest, TruncatedArchive) {
   absl::Status s = OpenAndCopy(dir_, file_);
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("in.tar"));
+}
+
+TEST_F(ArchiveSourceTest, DeviceFilesAreRefused) {
+  auto entries = OciEntries("layer data");
+  entries.push_back({"dev/null", "", TarEntry::kCharDevice});
+  WriteTar(file_, entries);
+  absl::Status s = OpenAndCopy(dir_, file_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("dev/null"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("device or special file"));
+}
+
+// A decompression bomb: 64 MiB of zeros gzip to 64 KiB. Limits on one
+// entry, on the whole archive and on the number of entries refuse it before
+// anything is used, and say which flag raises them.
+TEST_F(ArchiveSourceTest, DecompressionBombsAreBounded) {
+  auto entries = OciEntries(std::string(64 << 20, '\0'));
+  WriteTar(file_, entries);
+  std::string tar = hpc::testing::ReadFileOrDie(file_);
+  std::string gz;
+  ASSERT_TRUE(archive::GzipBytes(tar, &gz).ok());
+  EXPECT_LT(gz.size(), 1u << 20);
+  hpc::testing::WriteFileOrDie(file_, gz);
+  auto ref = Reference::Parse("oci-archive:" + file_);
+  ASSERT_TRUE(ref.ok());
+
+  archive::ArchiveLimits entry_limit;
+  entry_limit.max_entry_bytes = 16 << 20;
+  auto opened = OpenOciArchive(*ref, entry_limit);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr("--max-entry-size"));
+
+  archive::ArchiveLimits total_limit;
+  total_limit.max_total_bytes = 32 << 20;
+  opened = OpenOciArchive(*ref, total_limit);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr("--max-archive-size"));
+
+  archive::ArchiveLimits entries_limit;
+  entries_limit.max_entries = 3;
+  opened = OpenOciArchive(*ref, entries_limit);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr("--max-archive-entries"));
+
+  // Within the defaults it opens.
+  EXPECT_TRUE(OpenOciArchive(*ref).ok());
 }
 
 // A docker-archive manifest.json whose entries are not objects is an error,
