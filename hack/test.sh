@@ -1,24 +1,53 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test (unit and integration).
-# Usage: hack/test.sh [--sanitize] [ctest args...]
-#   --sanitize   build with AddressSanitizer and UndefinedBehaviorSanitizer
-#                into build-sanitize/ and run the suite there
+# Installs dependencies, builds, and runs every test:
+#   1. the whole suite (unit, integration against a real containerd, crash
+#      tests at a small scale) in a Release build, build/;
+#   2. the whole suite again built with AddressSanitizer and
+#      UndefinedBehaviorSanitizer, build-sanitize/ (the plugin and hpcimg
+#      the integration tests start are sanitized too);
+#   3. each libFuzzer target for a short smoke run (hack/fuzz.sh).
+# Usage: hack/test.sh [--quick | --sanitize | --fuzz] [ctest args...]
+#   --quick      step 1 only
+#   --sanitize   step 2 only
+#   --fuzz       step 3 only (FUZZ_SECONDS per target, default 20)
 # Integration tests start their own containerd, plugin and registry; they
 # need root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_dir=build
-cmake_args=(-DCMAKE_BUILD_TYPE=Release)
-if [ "${1:-}" = "--sanitize" ]; then
-  shift
-  build_dir=build-sanitize
-  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DHPC_SANITIZE=ON)
-fi
+steps="suite sanitize fuzz"
+case "${1:-}" in
+  --quick) steps="suite"; shift ;;
+  --sanitize) steps="sanitize"; shift ;;
+  --fuzz) steps="fuzz"; shift ;;
+esac
 
 bash hack/deps.sh
 
-cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}"
-cmake --build "$build_dir" -j "$(nproc)"
-cd "$build_dir"
-ctest --output-on-failure -j "$(nproc)" "$@"
+run_suite() {
+  local dir="$1"
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@"
+  cmake --build "$dir" -j "$(nproc)"
+  (cd "$dir" && ctest --output-on-failure -j "$(nproc)" "${ctest_args[@]}")
+}
+
+ctest_args=("$@")
+for step in $steps; do
+  case "$step" in
+    suite)
+      echo "== test suite (Release)"
+      run_suite build -DCMAKE_BUILD_TYPE=Release
+      ;;
+    sanitize)
+      echo "== test suite under ASan and UBSan"
+      ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
+        run_suite build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DHPC_SANITIZE=ON
+      ;;
+    fuzz)
+      echo "== fuzz smoke"
+      bash hack/fuzz.sh "${FUZZ_SECONDS:-20}"
+      ;;
+  esac
+done
