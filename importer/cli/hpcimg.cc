@@ -138,25 +138,37 @@ absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
       absl::StrCat("--format \"", format, "\": expected oci or docker"));
 }
 
-// The image named by a SRC argument; --format applies to base:.
-absl::StatusOr<std::unique_ptr<hpc::image::ImageSource>> OpenSourceArgument(
-    const std::string& text, const std::string& format,
-    const ContainerdFlags& containerd, const ArchiveLimitFlags& archives) {
-  auto media = ParseFormat(format);
-  if (!media.ok()) return media.status();
-  auto limits = archives.Limits();
-  if (!limits.ok()) return limits.status();
-  auto reference = hpc::transport::Reference::Parse(text);
-  if (!reference.ok()) return reference.status();
-  return hpc::copy::OpenSource(
-      *reference, {*media, containerd.address, containerd.ns, *limits});
-}
-
-int Copy(const std::vector<std::string>& args) {
+// The flags of every command that reads a source image: containerd's
+// address for containerd:, the archive limits, --format for base:.
+struct SourceFlags {
   std::string format = "oci";
-  bool force = false, no_cri_refs = false, quiet = false, json = false;
   ContainerdFlags containerd;
   ArchiveLimitFlags archives;
+  void Add(FlagSet& flags) {
+    containerd.Add(flags);
+    archives.Add(flags);
+    flags.String("format", &format,
+                 "media types of a generated base image: oci or docker",
+                 "FORMAT");
+  }
+  // The image a SRC argument names.
+  absl::StatusOr<std::unique_ptr<hpc::image::ImageSource>> Open(
+      const std::string& text) const {
+    auto media = ParseFormat(format);
+    if (!media.ok()) return media.status();
+    auto limits = archives.Limits();
+    if (!limits.ok()) return limits.status();
+    auto reference = hpc::transport::Reference::Parse(text);
+    if (!reference.ok()) return reference.status();
+    return hpc::copy::OpenSource(
+        *reference, {*media, containerd.address, containerd.ns, *limits});
+  }
+};
+
+int Copy(const std::vector<std::string>& args) {
+  bool force = false, no_cri_refs = false, quiet = false, json = false;
+  SourceFlags source_flags;
+  const ContainerdFlags& containerd = source_flags.containerd;
   FlagSet flags("hpcimg copy", R"(Usage: hpcimg copy [flags] SRC DEST
 
 Copies the image SRC to DEST, e.g.
@@ -169,13 +181,9 @@ works offline too, e.g. docker-archive: to oci-archive:. Into containerd the
 image is unpacked, and in the k8s.io namespace it also gets the records CRI
 keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 )");
-  flags.String("format", &format,
-               "media types of a generated base image: oci or docker",
-               "FORMAT");
   flags.Bool("force", &force,
              "replace an existing destination file or layout entry");
-  containerd.Add(flags);
-  archives.Add(flags);
+  source_flags.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
   std::string platform;
@@ -199,7 +207,7 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 
   auto dest = hpc::transport::Reference::Parse(positional[1]);
   if (!dest.ok()) return ReportError(kProgram, dest.status());
-  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
+  auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
   hpc::copy::DestinationOptions options;
   options.force = force;
@@ -254,23 +262,17 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 
 int Inspect(const std::vector<std::string>& args) {
   bool json = false;
-  std::string format = "oci";
-  ContainerdFlags containerd;
-  ArchiveLimitFlags archives;
+  SourceFlags source_flags;
   FlagSet flags("hpcimg inspect", R"(Usage: hpcimg inspect [flags] SRC
 
 Describes the image SRC: its manifest or index, platforms, config and layers.
 )");
   flags.Bool("json", &json, "print JSON");
-  containerd.Add(flags);
-  archives.Add(flags);
-  flags.String("format", &format,
-               "media types of a generated base image: oci or docker",
-               "FORMAT");
+  source_flags.Add(flags);
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
-  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
+  auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto description = hpc::inspect::Describe(**source);
   if (!description.ok()) return ReportError(kProgram, description.status());
@@ -307,10 +309,10 @@ int WriteFix(hpc::image::ImageSource& source,
 
 int Explain(const std::vector<std::string>& args) {
   std::vector<std::string> os_versions, releases;
-  std::string format = "oci", fix;
+  std::string fix;
   bool json = false, force = false;
-  ContainerdFlags containerd;
-  ArchiveLimitFlags archives;
+  SourceFlags source_flags;
+  const ContainerdFlags& containerd = source_flags.containerd;
   FlagSet flags("hpcimg explain", R"(Usage: hpcimg explain [flags] SRC
 
 Tells, for each Windows node version and containerd release, which manifest
@@ -341,11 +343,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   flags.String("fix", &fix, "write the fixed image to DEST when anything fails",
                "DEST");
   flags.Bool("force", &force, "--fix: replace an existing destination");
-  containerd.Add(flags);
-  archives.Add(flags);
-  flags.String("format", &format,
-               "media types of a generated base image: oci or docker",
-               "FORMAT");
+  source_flags.Add(flags);
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
@@ -370,7 +368,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
     if (!dest.ok()) return ReportError(kProgram, dest.status());
   }
 
-  auto source = OpenSourceArgument(positional[0], format, containerd, archives);
+  auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
   auto explanation = hpc::explain::Explain(**source, nodes, versions);
   if (!explanation.ok()) return ReportError(kProgram, explanation.status());

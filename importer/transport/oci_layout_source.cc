@@ -8,32 +8,13 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "importer/image/file_stream.h"
 #include "importer/oci/json.h"
 #include "importer/transport/layout_index.h"
 
 namespace hpc::transport {
 
 namespace {
-
-class FileStream final : public image::BlobStream {
- public:
-  FileStream(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  ~FileStream() override { ::close(fd_); }
-  absl::StatusOr<size_t> Read(char* dst, size_t n) override {
-    while (true) {
-      ssize_t r = ::read(fd_, dst, n);
-      if (r >= 0) return static_cast<size_t>(r);
-      if (errno != EINTR) {
-        return absl::InternalError(
-            absl::StrCat("read ", path_, ": ", std::strerror(errno)));
-      }
-    }
-  }
-
- private:
-  int fd_;
-  std::string path_;
-};
 
 class OciLayoutSource final : public image::ImageSource {
  public:
@@ -58,13 +39,13 @@ class OciLayoutSource final : public image::ImageSource {
     }
     // The digest was validated when parsed: its hex is safe in a path.
     std::string path = absl::StrCat(dir_, "/blobs/sha256/", blob.digest.hex());
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
+    auto stream = image::OpenFileStream(path);
+    if (!stream.ok()) {
       return absl::NotFoundError(
           absl::StrCat(name_, ": blob ", blob.digest.str(), " is missing (",
-                       path, ": ", std::strerror(errno), ")"));
+                       stream.status().message(), ")"));
     }
-    return std::unique_ptr<image::BlobStream>(new FileStream(fd, path));
+    return stream;
   }
 
  private:
