@@ -1,4 +1,5 @@
-// hpcimg: moves HostProcess images between transports and into containerd.
+// hpcimg: builds HostProcess images, moves them between transports and into
+// containerd, and explains how containerd picks among an index's manifests.
 // Parses the command line and calls the importer's libraries.
 #include <unistd.h>
 
@@ -40,8 +41,9 @@ using hpc::cli::ReportError;
 constexpr char kProgram[] = "hpcimg";
 
 constexpr char kUsage[] =
-    R"(hpcimg moves Windows HostProcess container images into containerd, as
-single manifests without platform data (see containerd issue 7431).
+    R"(hpcimg builds, moves and explains Windows HostProcess container images for
+containerd, as single manifests without platform data (see containerd
+issue 7431).
 
 Usage: hpcimg COMMAND [flags] [arguments]
 

@@ -228,6 +228,13 @@ TEST_F(ImageBuilderTest, MultiStageCopyFrom) {
   EXPECT_EQ(LayerFiles(*b.image, b.layers[1])["Files/hives/SAM"].size(), 8192u);
 }
 
+TEST_F(ImageBuilderTest, CopyFromAnImage) {
+  Built b = Build("FROM scratch\nCOPY --from=base: /License.txt C:/legal/\n");
+  ASSERT_EQ(b.layers.size(), 1u);
+  EXPECT_THAT(LayerFiles(*b.image, b.layers[0])["Files/legal/License.txt"],
+              HasSubstr("CC0"));
+}
+
 TEST_F(ImageBuilderTest, AddExtractsLocalArchives) {
   archive::StringSink sink;
   {
