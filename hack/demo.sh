@@ -52,4 +52,20 @@ echo "== hpcimg copy base: oci-archive:hostprocess-base.tar"
 "$top/build/bin/hpcimg" copy --force base: oci-archive:"$top/hostprocess-base.tar"
 ls -l "$top/hostprocess-base.tar"
 echo
+echo "== hpcimg build: the upstream hello-world example, FROM the base image, into containerd"
+mkdir -p "$work/hello"
+printf 'Write-Host "Hello World!"\n' >"$work/hello/hello-world.ps1"
+cat >"$work/hello/Dockerfile.windows" <<'DOCKERFILE'
+FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0
+ADD hello-world.ps1 .
+ENV PATH="C:\Windows\system32;C:\Windows;C:\WINDOWS\System32\WindowsPowerShell\v1.0\;"
+ENTRYPOINT ["powershell.exe", "./hello-world.ps1"]
+DOCKERFILE
+"$top/build/bin/hpcimg" build --address "$work/containerd.sock" \
+  -f "$work/hello/Dockerfile.windows" -t example.com/hello-world:v1 "$work/hello"
+ctr images ls | grep hello-world
+echo
+echo "== hpcimg explain: what containerd 1.6.17, 1.6.18 and 2.0.0 pull on 2019, 2022 and 2025 nodes"
+"$top/build/bin/hpcimg" explain --address "$work/containerd.sock" containerd:example.com/hello-world:v1
+echo
 echo "== done; stopping containerd and the plugin"
