@@ -120,8 +120,14 @@ int Serve(const Options& options) {
     preloader = std::move(*started);
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  // Wait for SIGTERM or SIGINT. Every 10 s in between, memory freed since
+  // (the buffers of a burst of pulls, say) goes back to the system.
+  int signal_number = -1;
+  const timespec trim_interval = {10, 0};
+  while (signal_number < 0) {
+    signal_number = sigtimedwait(&stop_signals, nullptr, &trim_interval);
+    if (signal_number < 0) malloc_trim(0);
+  }
   hpc::log::Info("received %s, shutting down", strsignal(signal_number));
   preloader.reset();
   injector.reset();
