@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and
-# runs each for SECONDS (default 600), starting from its corpus in
-# tests/fuzz/corpus/. New inputs go to build-fuzz/corpus/, crashes to
-# build-fuzz/artifacts/. Prints one line per target: executions, corpus
+# Builds the libFuzzer targets (clang, ASan + UBSan) into build-sanitize/
+# and runs each for SECONDS (default 600), starting from its corpus in
+# tests/fuzz/corpus/. New inputs go to build-sanitize/corpus/, crashes to
+# build-sanitize/artifacts/. Prints one line per target: executions, corpus
 # size, crashes. Exits non-zero when any target crashed or leaked.
 # Usage: hack/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -17,21 +17,19 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 bash hack/deps.sh
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHPC_FUZZ=ON -DHPC_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
+bash hack/sanitize-build.sh "${targets[@]}"
 
 failed=0
 printf '%-20s %8s %14s %8s %8s\n' target seconds executions corpus crashes
 for t in "${targets[@]}"; do
-  corpus="build-fuzz/corpus/$t"
-  artifacts="build-fuzz/artifacts/$t/"
-  log="build-fuzz/$t.log"
+  corpus="build-sanitize/corpus/$t"
+  artifacts="build-sanitize/artifacts/$t/"
+  log="build-sanitize/$t.log"
   rm -rf "$artifacts"
   mkdir -p "$corpus" "$artifacts"
   status=0
   # -fork would use both cores but hides leak reports; one process each.
-  "build-fuzz/bin/$t" -max_total_time="$seconds" -timeout=30 \
+  "build-sanitize/bin/$t" -max_total_time="$seconds" -timeout=30 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$artifacts" "$corpus" "tests/fuzz/corpus/$t" \
     >"$log" 2>&1 || status=$?

@@ -2,10 +2,11 @@
 # Installs dependencies, builds, and runs every test:
 #   1. the whole suite (unit, integration against a real containerd, crash
 #      tests at a small scale) in a Release build, build/;
-#   2. the whole suite again built with AddressSanitizer and
+#   2. the whole suite again, built by clang with AddressSanitizer and
 #      UndefinedBehaviorSanitizer, build-sanitize/ (the plugin and hpcimg
 #      the integration tests start are sanitized too);
-#   3. each libFuzzer target for a short smoke run (hack/fuzz.sh).
+#   3. each libFuzzer target, from the same tree, for a short smoke run
+#      (hack/fuzz.sh).
 # Usage: hack/test.sh [--quick | --sanitize | --fuzz] [ctest args...]
 #   --quick      step 1 only
 #   --sanitize   step 2 only
@@ -41,9 +42,9 @@ for step in $steps; do
       ;;
     sanitize)
       echo "== test suite under ASan and UBSan"
-      ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
-        run_suite build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DHPC_SANITIZE=ON
+      bash hack/sanitize-build.sh
+      (cd build-sanitize && ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
+        ctest --output-on-failure -j "$(nproc)" "${ctest_args[@]}")
       ;;
     fuzz)
       echo "== fuzz smoke"

@@ -21,7 +21,8 @@ std::string FormatBytes(double bytes) {
     bytes /= 1024;
     ++unit;
   }
-  return absl::StrFormat(unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+  if (unit == 0) return absl::StrFormat("%.0f %s", bytes, units[unit]);
+  return absl::StrFormat("%.1f %s", bytes, units[unit]);
 }
 
 bool TerminalProgress::Available() { return ::isatty(STDERR_FILENO) == 1; }
