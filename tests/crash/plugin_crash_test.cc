@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "services/content/v1/content.grpc.pb.h"
+#include "tests/testing/content_write.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -99,51 +100,12 @@ class Plugin {
 // was acknowledged; else `error` says why.
 bool WriteBlob(content::Content::Stub& stub, Blob& blob,
                std::string* error = nullptr) {
-  grpc::ClientContext ctx;
-  auto stream = stub.Write(&ctx);
-  content::WriteContentRequest req;
-  content::WriteContentResponse resp;
-  auto fail = [&](const char* where) {
-    stream->WritesDone();
-    grpc::Status s = stream->Finish();
-    // The same bytes committed by another writer first.
-    if (s.error_code() == grpc::StatusCode::ALREADY_EXISTS) return true;
-    if (error != nullptr) {
-      *error =
-          absl::StrCat(where, ": ", s.error_code(), " ", s.error_message());
-    }
-    return false;
-  };
-  req.set_action(content::STAT);
-  req.set_ref(blob.ref);
-  if (!stream->Write(req) || !stream->Read(&resp)) return fail("stat");
-  int64_t offset = resp.offset();
-  const int64_t size = static_cast<int64_t>(blob.data.size());
-  if (offset > size) offset = 0;
-  constexpr int64_t kChunk = 256 << 10;
-  while (offset < size) {
-    int64_t n = std::min(kChunk, size - offset);
-    req.Clear();
-    req.set_action(content::WRITE);
-    req.set_ref(blob.ref);
-    req.set_offset(offset);
-    req.set_data(blob.data.substr(offset, n));
-    blob.sent = std::max(blob.sent, offset + n);
-    if (!stream->Write(req) || !stream->Read(&resp)) return fail("write");
-    offset = resp.offset();
+  grpc::Status s = WriteContent(stub, blob.ref, blob.data, blob.digest,
+                                256 << 10, &blob.sent);
+  if (!s.ok() && error != nullptr) {
+    *error = absl::StrCat(s.error_code(), " ", s.error_message());
   }
-  req.Clear();
-  req.set_action(content::COMMIT);
-  req.set_ref(blob.ref);
-  req.set_offset(size);
-  req.set_total(size);
-  req.set_expected(blob.digest);
-  if (!stream->Write(req) || !stream->Read(&resp)) return fail("commit");
-  stream->WritesDone();
-  while (stream->Read(&resp)) {
-  }
-  grpc::Status s = stream->Finish();
-  return s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS;
+  return s.ok();
 }
 
 class PluginCrashTest : public ::testing::Test {

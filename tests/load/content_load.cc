@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "services/content/v1/content.grpc.pb.h"
+#include "tests/testing/content_write.h"
 
 namespace {
 
@@ -42,39 +43,6 @@ std::string RandomBytes(std::mt19937_64& rng, size_t size) {
     std::memcpy(&data[i], &v, std::min<size_t>(8, size - i));
   }
   return data;
-}
-
-grpc::Status Write(content::Content::Stub& stub, const std::string& ref,
-                   const std::string& data) {
-  grpc::ClientContext ctx;
-  auto stream = stub.Write(&ctx);
-  content::WriteContentRequest req;
-  content::WriteContentResponse resp;
-  req.set_action(content::STAT);
-  req.set_ref(ref);
-  bool ok = stream->Write(req) && stream->Read(&resp);
-  const int64_t size = static_cast<int64_t>(data.size());
-  for (int64_t off = 0; ok && off < size; off += 1 << 20) {
-    req.Clear();
-    req.set_action(content::WRITE);
-    req.set_ref(ref);
-    req.set_offset(off);
-    req.set_data(data.substr(off, 1 << 20));
-    ok = stream->Write(req) && stream->Read(&resp);
-  }
-  if (ok) {
-    req.Clear();
-    req.set_action(content::COMMIT);
-    req.set_ref(ref);
-    req.set_offset(size);
-    req.set_total(size);
-    req.set_expected(Sha256(data));
-    ok = stream->Write(req) && stream->Read(&resp);
-  }
-  stream->WritesDone();
-  while (stream->Read(&resp)) {
-  }
-  return stream->Finish();
 }
 
 struct Stats {
@@ -133,9 +101,11 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(1);
     for (int i = 0; i < blobs; ++i) {
       std::string data = RandomBytes(rng, blob_bytes);
-      grpc::Status st = Write(*s, "load-seed-" + std::to_string(i), data);
-      if (!st.ok() && st.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-        std::fprintf(stderr, "seeding failed: %s\n", st.error_message().c_str());
+      grpc::Status st = hpc::testing::WriteContent(
+          *s, "load-seed-" + std::to_string(i), data, Sha256(data), 1 << 20);
+      if (!st.ok()) {
+        std::fprintf(stderr, "seeding failed: %s\n",
+                     st.error_message().c_str());
         return 1;
       }
       digests.push_back(Sha256(data));
@@ -184,7 +154,8 @@ int main(int argc, char** argv) {
         std::string ref =
             "load-w" + std::to_string(w) + "-" + std::to_string(i);
         auto t0 = Clock::now();
-        grpc::Status st = Write(*s, ref, data);
+        grpc::Status st =
+            hpc::testing::WriteContent(*s, ref, data, Sha256(data), 1 << 20);
         if (!st.ok()) {
           stats.Error(st);
           continue;

@@ -13,6 +13,7 @@
 #include "plugin/server/server.h"
 #include "plugin/store/store.h"
 #include "tests/plugin/store/fault_file_system.h"
+#include "tests/testing/content_write.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_data.h"
 
@@ -50,40 +51,8 @@ class FaultInjectionTest : public ::testing::TestWithParam<FaultCase> {
         "unix:" + socket_, grpc::InsecureChannelCredentials()));
   }
 
-  // Writes `data` under `ref` from the offset the store reports, in 256 KiB
-  // messages, and commits it.
   grpc::Status Write(const std::string& ref, const std::string& data) {
-    grpc::ClientContext ctx;
-    auto stream = stub_->Write(&ctx);
-    api::WriteContentRequest req;
-    api::WriteContentResponse resp;
-    req.set_action(api::STAT);
-    req.set_ref(ref);
-    bool ok = stream->Write(req) && stream->Read(&resp);
-    int64_t offset = resp.offset();
-    const int64_t size = static_cast<int64_t>(data.size());
-    while (ok && offset < size) {
-      req.Clear();
-      req.set_action(api::WRITE);
-      req.set_ref(ref);
-      req.set_offset(offset);
-      req.set_data(data.substr(offset, 256 << 10));
-      ok = stream->Write(req) && stream->Read(&resp);
-      offset = resp.offset();
-    }
-    if (ok) {
-      req.Clear();
-      req.set_action(api::COMMIT);
-      req.set_ref(ref);
-      req.set_offset(size);
-      req.set_total(size);
-      req.set_expected(DigestOf(data));
-      ok = stream->Write(req) && stream->Read(&resp);
-    }
-    stream->WritesDone();
-    while (stream->Read(&resp)) {
-    }
-    return stream->Finish();
+    return hpc::testing::WriteContent(*stub_, ref, data, DigestOf(data));
   }
 
   std::string Read(const std::string& digest) {
