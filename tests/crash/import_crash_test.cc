@@ -17,18 +17,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ImportCrashTest : public ::testing::TestWithParam<ContentStore> {
- protected:
-  void TearDown() override {
-    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
-  }
-  std::unique_ptr<ContainerdEnv> env_;
-};
+using ImportCrashTest = ContainerdEnvTest;
 
 TEST_P(ImportCrashTest, KillNineMidImport) {
-  REQUIRE_PREREQUISITES();
-  env_ = std::make_unique<ContainerdEnv>(GetParam());
-  ASSERT_TRUE(env_->Start()) << env_->failure_logs();
   const std::string layout = env_->dir() + "/layout";
   const std::string archive = env_->dir() + "/big.tar";
   ASSERT_TRUE(

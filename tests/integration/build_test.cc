@@ -16,18 +16,7 @@ using ::testing::HasSubstr;
 
 const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
 
-class BuildTest : public ::testing::TestWithParam<ContentStore> {
- protected:
-  void SetUp() override {
-    REQUIRE_PREREQUISITES();
-    env_ = std::make_unique<ContainerdEnv>(GetParam());
-    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
-  }
-  void TearDown() override {
-    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
-  }
-  std::unique_ptr<ContainerdEnv> env_;
-};
+using BuildTest = ContainerdEnvTest;
 
 TEST_P(BuildTest, UpstreamExampleIntoContainerd) {
   const std::string context = env_->dir() + "/hello";

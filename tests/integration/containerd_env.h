@@ -6,11 +6,13 @@
 #define HPC_TESTS_INTEGRATION_CONTAINERD_ENV_H_
 
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -113,6 +115,21 @@ bool MakeOciImage(const std::string& layout, const std::string& tag,
 
 // The sha256 hex names of the files in a blobs/sha256 directory.
 std::vector<std::string> ListBlobs(const std::string& blobs_dir);
+
+// A suite run on both content stores with a private containerd started for
+// each test (env_); its logs are printed when the test fails.
+class ContainerdEnvTest : public ::testing::TestWithParam<ContentStore> {
+ protected:
+  void SetUp() override {
+    REQUIRE_PREREQUISITES();
+    env_ = std::make_unique<ContainerdEnv>(GetParam());
+    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
+  }
+  void TearDown() override {
+    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
+  }
+  std::unique_ptr<ContainerdEnv> env_;
+};
 
 }  // namespace hpc::testing
 

@@ -22,17 +22,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
+class ContainerdTest : public ContainerdEnvTest {
  protected:
-  void SetUp() override {
-    REQUIRE_PREREQUISITES();
-    env_ = std::make_unique<ContainerdEnv>(GetParam());
-    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
-  }
-  void TearDown() override {
-    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
-  }
-
   // Every blob in the store in use verifies against its name.
   void ExpectBlobsVerify() {
     for (const std::string& hex : ListBlobs(env_->blobs_dir())) {
@@ -58,8 +49,6 @@ class ContainerdTest : public ::testing::TestWithParam<ContentStore> {
                               {"Files/big.bin", Pattern(3 << 20, 42)}}));
     return layout;
   }
-
-  std::unique_ptr<ContainerdEnv> env_;
 };
 
 TEST_P(ContainerdTest, ContentIngestListGetRemove) {

@@ -19,19 +19,15 @@ using ::testing::Not;
 
 const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
 
-class ImportTest : public ::testing::TestWithParam<ContentStore> {
+class ImportTest : public ContainerdEnvTest {
  protected:
   void SetUp() override {
-    REQUIRE_PREREQUISITES();
-    env_ = std::make_unique<ContainerdEnv>(GetParam());
-    ASSERT_TRUE(env_->Start()) << env_->failure_logs();
+    ContainerdEnvTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
     layout_ = env_->dir() + "/layout";
     ASSERT_TRUE(MakeOciImage(layout_, "v1",
                              {{"Files/app/run.ps1", "Write-Output hello\n"},
                               {"Files/app/data.bin", Pattern(2 << 20, 7)}}));
-  }
-  void TearDown() override {
-    if (HasFailure() && env_) std::cerr << env_->failure_logs() << "\n";
   }
   RunResult Import(std::vector<std::string> args) {
     std::vector<std::string> argv = {kHpcimg, "import", "--address",
@@ -43,7 +39,6 @@ class ImportTest : public ::testing::TestWithParam<ContentStore> {
     return env_->Ctr({"images", "ls", "-q"}, "k8s.io").output;
   }
 
-  std::unique_ptr<ContainerdEnv> env_;
   std::string layout_;
 };
 
