@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -283,21 +284,32 @@ Describes the image SRC: its manifest or index, platforms, config and layers.
   return kExitOk;
 }
 
+// Each of `texts` parsed with T::Parse; `fallback` when there are none.
+template <typename T>
+absl::StatusOr<std::vector<T>> ParseEach(const std::vector<std::string>& texts,
+                                         std::vector<T> fallback) {
+  if (texts.empty()) return fallback;
+  std::vector<T> out;
+  for (const std::string& text : texts) {
+    auto value = T::Parse(text);
+    if (!value.ok()) return value.status();
+    out.push_back(*value);
+  }
+  return out;
+}
+
 // Writes the fix `hpcimg explain --fix` found: the image rewritten into a
 // single platform-less manifest, as `hpcimg copy` does.
 int WriteFix(hpc::image::ImageSource& source,
              const hpc::explain::Explanation& explanation,
-             const std::string& destination,
+             const hpc::transport::Reference& dest,
              const hpc::copy::DestinationOptions& options, bool json) {
-  auto dest = hpc::transport::Reference::Parse(destination);
-  if (!dest.ok()) return ReportError(kProgram, dest.status());
   hpc::rewrite::RewriteOptions rewrite_options;
-  rewrite_options.strip_os_version =
-      !explanation.fails && explanation.import_fails;
+  rewrite_options.strip_os_version = explanation.fix_strips_os_version;
   auto rewritten =
       hpc::rewrite::RewriteToSingleManifest(source, rewrite_options);
   if (!rewritten.ok()) return ReportError(kProgram, rewritten.status());
-  auto report = hpc::copy::WriteImage(*rewritten->image, *dest, options);
+  auto report = hpc::copy::WriteImage(*rewritten->image, dest, options);
   if (!report.ok()) return ReportError(kProgram, report.status());
   if (!json) {
     std::cout << "\nfixed: wrote " << report->destination << "\n  digest "
@@ -350,29 +362,23 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& positional = std::get<std::vector<std::string>>(parsed);
 
-  std::vector<hpc::explain::NodeVersion> nodes;
-  for (const std::string& text : os_versions) {
-    auto node = hpc::explain::NodeVersion::Parse(text);
-    if (!node.ok()) return ReportError(kProgram, node.status());
-    nodes.push_back(*node);
-  }
-  if (nodes.empty()) nodes = hpc::explain::DefaultNodes();
-  std::vector<hpc::explain::ContainerdVersion> versions;
-  for (const std::string& text : releases) {
-    auto version = hpc::explain::ContainerdVersion::Parse(text);
-    if (!version.ok()) return ReportError(kProgram, version.status());
-    versions.push_back(*version);
-  }
-  if (versions.empty()) versions = hpc::explain::DefaultContainerdVersions();
+  auto nodes = ParseEach<hpc::explain::NodeVersion>(
+      os_versions, hpc::explain::DefaultNodes());
+  if (!nodes.ok()) return ReportError(kProgram, nodes.status());
+  auto versions = ParseEach<hpc::explain::ContainerdVersion>(
+      releases, hpc::explain::DefaultContainerdVersions());
+  if (!versions.ok()) return ReportError(kProgram, versions.status());
+  // Refuse a bad destination before doing any work.
+  std::optional<hpc::transport::Reference> fix_dest;
   if (!fix.empty()) {
-    // Refuse a bad destination before doing any work.
     auto dest = hpc::transport::Reference::Parse(fix);
     if (!dest.ok()) return ReportError(kProgram, dest.status());
+    fix_dest = *dest;
   }
 
   auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
-  auto explanation = hpc::explain::Explain(**source, nodes, versions);
+  auto explanation = hpc::explain::Explain(**source, *nodes, *versions);
   if (!explanation.ok()) return ReportError(kProgram, explanation.status());
   const bool fails = explanation->fails || explanation->import_fails;
   if (json) {
@@ -382,7 +388,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
                                            isatty(STDOUT_FILENO) == 1);
   }
   if (!fails) return kExitOk;
-  if (fix.empty()) return hpc::cli::kExitExplainFails;
+  if (!fix_dest) return hpc::cli::kExitExplainFails;
   if (explanation->fix.empty()) {
     std::cerr << kProgram << ": --fix " << fix
               << ": nothing to write: " << positional[0]
@@ -394,7 +400,7 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   options.containerd_address = containerd.address;
   options.containerd_namespace = containerd.ns;
   options.snapshotter = hpc::unpack::DefaultSnapshotter();
-  return WriteFix(**source, *explanation, fix, options, json);
+  return WriteFix(**source, *explanation, *fix_dest, options, json);
 }
 
 // A private directory under $TMPDIR, removed with everything in it.

@@ -123,6 +123,7 @@ absl::StatusOr<Explanation> Explain(
         " DEST: a single Windows manifest without platform data, which every "
         "containerd uses as is on every node");
   } else if (!out.is_index && out.import_fails) {
+    out.fix_strips_os_version = true;
     out.fix = absl::StrCat(
         "hpcimg copy --strip-os-version ", out.image,
         " DEST, or hpcimg import instead of ctr images import: a config "

@@ -55,6 +55,8 @@ struct Explanation {
   bool fails = false;                 // some pull fails
   bool import_fails = false;          // some `ctr images import` fails
   std::string fix;  // empty when nothing fails or nothing can fix it
+  // The fix also removes os.version from the config (for ctr's import).
+  bool fix_strips_os_version = false;
 };
 
 absl::StatusOr<Explanation> Explain(

@@ -104,7 +104,7 @@ std::string FormatTable(const Explanation& e, bool colour) {
                                   : "filtered out",
                     Reason(r)});
   }
-  std::vector<size_t> width(5, 0);
+  std::vector<size_t> width(4, 0);  // the last column, WHY, is not padded
   for (const auto& row : rows) {
     for (size_t c = 0; c < 4; ++c) width[c] = std::max(width[c], row[c].size());
   }

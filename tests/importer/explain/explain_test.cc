@@ -106,6 +106,7 @@ TEST(ExplainTest, EmptyOsVersionEntryFailsOnlyBefore1618) {
   auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_THAT(e->fix, HasSubstr("hpcimg copy test:image DEST"));
+  EXPECT_FALSE(e->fix_strips_os_version);
   EXPECT_THAT(e->results[0].reason, HasSubstr("no os.version"));
 }
 
@@ -190,6 +191,7 @@ TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
   EXPECT_FALSE(e->fails);
   EXPECT_TRUE(e->import_fails);
   EXPECT_THAT(e->fix, HasSubstr("--strip-os-version"));
+  EXPECT_TRUE(e->fix_strips_os_version);
 }
 
 TEST(ExplainTest, JsonIsHostMajorWithTheIssueFields) {
