@@ -1,15 +1,14 @@
 // hpc-content-plugin: containerd's content store as a proxy plugin.
 //
-// Parses flags, opens the store, serves it, and stops cleanly on SIGTERM or
-// SIGINT. Everything else lives in plugin/store and plugin/server.
-#include <malloc.h>
-#include <signal.h>
-#include <string.h>
-
+// Parses flags, opens the store, serves it, and stops cleanly when asked
+// (SIGTERM or SIGINT; on Windows Ctrl-C, Ctrl-Break or the service control
+// manager). Everything else lives in plugin/store, plugin/server and
+// plugin/daemon.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "importer/base/base_image.h"
@@ -17,8 +16,11 @@
 #include "importer/containerd/connection.h"
 #include "importer/log/log.h"
 #include "importer/unpack/unpack.h"
+#include "plugin/daemon/process.h"
+#include "plugin/daemon/service.h"
 #include "plugin/inject/base_injector.h"
 #include "plugin/inject/preloader.h"
+#include "plugin/server/endpoint.h"
 #include "plugin/server/server.h"
 #include "plugin/store/store.h"
 
@@ -38,46 +40,41 @@ containerd uses it as its only content store with, in its config.toml:
     type = "content"
     address = "/run/hpc-content/content.sock"
 
+(containerd 2.x: version = 3, the same two sections. On Windows the address
+is a named pipe, \\.\pipe\hpc-content by default, written in TOML as
+'\\.\pipe\hpc-content'.)
+
 With --inject-base the plugin also puts the HostProcess base image into the
 store and registers it in containerd (namespace k8s.io by default) as soon
 as containerd answers.
 
-Start the plugin before containerd. On SIGTERM or SIGINT it lets running
-calls finish (up to 10s), removes its socket and exits 0.
+Start the plugin before containerd. When asked to stop (SIGTERM or SIGINT;
+on Windows Ctrl-C, Ctrl-Break, or a service stop) it lets running calls
+finish (up to 10s), closes its socket or pipe and exits 0.
+
+On Windows, --service install registers the plugin as the Windows service
+hpc-content-plugin (automatic start) with the other flags given;
+--service uninstall removes it; --service run is what the service runs.
 )";
 
 constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
 
 struct Options {
-  std::string root = "/var/lib/hpc-content";
+  std::string root = hpc::store::DefaultStoreRoot();
   bool inject_base = false;
-  std::string containerd = hpc::containerd::kDefaultAddress;
+  std::string containerd = hpc::containerd::DefaultContainerdAddress();
   std::string ns = hpc::containerd::kDefaultNamespace;
   std::string base_name;
   std::string preload;
   std::string snapshotter = hpc::unpack::DefaultSnapshotter();
-  std::string address = "/run/hpc-content/content.sock";
+  std::string address = hpc::server::DefaultEndpointAddress();
+  std::string service;
   std::string log_level = "info";
+  bool no_unpack = false;
   bool version = false;
 };
 
 int Serve(const Options& options) {
-  // Write messages are up to 1 MiB each and their buffers are given back as
-  // soon as they are written: keep such buffers on malloc's heap, where the
-  // next message reuses them without page faults, and keep the arenas few,
-  // so memory under many concurrent writers stays bounded.
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_ARENA_MAX, 2);
-
-  // Signals are taken by sigwait below, so block them before any thread
-  // starts: gRPC's threads inherit the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
   // The store's locks are simple and short; absl's deadlock detection would
   // cost more than the work they guard.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -120,19 +117,58 @@ int Serve(const Options& options) {
     preloader = std::move(*started);
   }
 
-  // Wait for SIGTERM or SIGINT. Every 10 s in between, memory freed since
+  // Wait to be asked to stop. Every 10 s in between, memory freed since
   // (the buffers of a burst of pulls, say) goes back to the system.
-  int signal_number = -1;
-  const timespec trim_interval = {10, 0};
-  while (signal_number < 0) {
-    signal_number = sigtimedwait(&stop_signals, nullptr, &trim_interval);
-    if (signal_number < 0) malloc_trim(0);
-  }
-  hpc::log::Info("received %s, shutting down", strsignal(signal_number));
+  std::string why = hpc::daemon::WaitForStop(absl::Seconds(10),
+                                             hpc::daemon::ReleaseFreeMemory);
+  hpc::log::Info("received %s, shutting down", why);
   preloader.reset();
   injector.reset();
   (*server)->Shutdown(kShutdownGrace);
   hpc::log::Info("stopped");
+  return 0;
+}
+
+// --service ACTION: the rest of the command line becomes the service's.
+int Service(const Options& options, int argc, char** argv) {
+  if (options.service == "run") {
+    hpc::daemon::PrepareProcess();
+    auto code = hpc::daemon::RunService([&] { return Serve(options); });
+    if (!code.ok()) {
+      std::cerr << "hpc-content-plugin: " << code.status().message() << "\n";
+      return 1;
+    }
+    return *code;
+  }
+  absl::Status done;
+  if (options.service == "install") {
+    std::vector<std::string> flags;
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--service" || arg == "-service") {
+        ++i;  // and its value
+        continue;
+      }
+      if (absl::StartsWith(arg, "--service=") ||
+          absl::StartsWith(arg, "-service=")) {
+        continue;
+      }
+      flags.push_back(arg);
+    }
+    done = hpc::daemon::InstallService(flags);
+  } else if (options.service == "uninstall") {
+    done = hpc::daemon::UninstallService();
+  } else {
+    std::cerr << "hpc-content-plugin: --service \"" << options.service
+              << "\": expected install, uninstall or run\n";
+    return 2;
+  }
+  if (!done.ok()) {
+    std::cerr << "hpc-content-plugin: " << done.message() << "\n";
+    return 1;
+  }
+  std::cout << "service " << hpc::daemon::kServiceName << " "
+            << (options.service == "install" ? "installed" : "removed") << "\n";
   return 0;
 }
 
@@ -145,15 +181,17 @@ int main(int argc, char** argv) {
                "content store directory; an existing containerd content root "
                "is served as it is",
                "DIR");
-  flags.String("address", &options.address, "unix socket to serve on",
-               "SOCKET");
+  flags.String("address", &options.address,
+               "unix socket (Linux) or named pipe (Windows) to serve on",
+               "ADDRESS");
   flags.String("log-level", &options.log_level, "debug, info, warn or error",
                "LEVEL");
   flags.Bool("inject-base", &options.inject_base,
              "put the HostProcess base image into the store and register it in "
              "containerd");
   flags.String("containerd", &options.containerd,
-               "containerd's socket, for --inject-base", "SOCKET");
+               "containerd's address, for --inject-base and --preload",
+               "ADDRESS");
   flags.String("namespace", &options.ns,
                "containerd namespace, for --inject-base", "NS");
   options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
@@ -166,8 +204,13 @@ int main(int argc, char** argv) {
       "snapshotter", &options.snapshotter,
       "snapshotter that injected and preloaded images are unpacked into",
       "NAME");
+  flags.Bool("no-unpack", &options.no_unpack,
+             "register injected and preloaded images without unpacking them");
   flags.String("base-name", &options.base_name, "image name, for --inject-base",
                "NAME");
+  flags.String("service", &options.service,
+               "Windows: install, uninstall, or run as the Windows service",
+               "ACTION");
   flags.Bool("version", &options.version, "print the version and exit");
 
   auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
@@ -195,5 +238,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   hpc::log::SetLevel(*level);
+  if (options.no_unpack) options.snapshotter.clear();
+  if (!options.service.empty()) return Service(options, argc, argv);
+  hpc::daemon::PrepareProcess();
   return Serve(options);
 }

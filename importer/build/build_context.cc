@@ -1,7 +1,5 @@
 #include "importer/build/build_context.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,12 +52,13 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
       // but do not list it unless something inside is kept.
       continue;
     }
-    struct stat st;
-    if (lstat(p.c_str(), &st) != 0) {
+    fs::file_status status = it->symlink_status(ec);
+    if (ec) {
       return absl::InternalError(
           absl::StrCat("build context: cannot read \"", relative, "\""));
     }
-    if (S_ISLNK(st.st_mode)) {
+    fs::path file = p;
+    if (fs::is_symlink(status)) {
       fs::path target = fs::canonical(p, ec);
       if (ec || !Inside(root, target)) {
         ec.clear();
@@ -67,19 +66,29 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
             "is a symbolic link that leads out of the build context";
         continue;
       }
-      if (stat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      status = fs::status(target, ec);
+      if (ec || !fs::is_regular_file(status)) {
+        ec.clear();
         context.refused_[relative] =
             "is a symbolic link to something other than a file";
         continue;
       }
+      file = target;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (fs::is_directory(status)) {
       context.tree_[image_path] =
           FileNode{FileNode::Type::kDirectory, "", 0, 0755};
-    } else if (S_ISREG(st.st_mode)) {
-      context.tree_[image_path] =
-          FileNode{FileNode::Type::kFile, p.string(), st.st_size,
-                   (st.st_mode & 0111) ? 0755 : 0644};
+    } else if (fs::is_regular_file(status)) {
+      auto size = static_cast<int64_t>(fs::file_size(file, ec));
+      if (ec) {
+        return absl::InternalError(
+            absl::StrCat("build context: cannot read \"", relative, "\""));
+      }
+      const bool executable = (status.permissions() &
+                               (fs::perms::owner_exec | fs::perms::group_exec |
+                                fs::perms::others_exec)) != fs::perms::none;
+      context.tree_[image_path] = FileNode{FileNode::Type::kFile, p.string(),
+                                           size, executable ? 0755 : 0644};
       // Keep the parents of a kept file, even inside an excluded directory.
       for (fs::path parent = fs::path(image_path).parent_path();
            parent != "/" && !context.tree_.count(parent.string());

@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "importer/base/base_image.h"
 #include "importer/build/image_builder.h"
@@ -67,7 +69,7 @@ Run 'hpcimg COMMAND --help' for a command's flags.
 )";
 
 struct ContainerdFlags {
-  std::string address = hpc::containerd::kDefaultAddress;
+  std::string address = hpc::containerd::DefaultContainerdAddress();
   std::string ns = hpc::containerd::kDefaultNamespace;
   void Add(FlagSet& flags) {
     flags.String("address", &address, "containerd's socket", "SOCKET");
@@ -403,14 +405,24 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   return WriteFix(**source, *explanation, *fix_dest, options, json);
 }
 
-// A private directory under $TMPDIR, removed with everything in it.
+// A private directory under the system's temporary directory ($TMPDIR,
+// %TEMP%), removed with everything in it.
 class ScratchDirectory {
  public:
   ScratchDirectory() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/hpcimg-build-XXXXXX");
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    std::error_code ec;
+    std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    if (ec) tmp = std::filesystem::current_path();
+    std::random_device random;
+    for (int attempt = 0; attempt < 100 && path_.empty(); ++attempt) {
+      std::filesystem::path candidate =
+          tmp / absl::StrFormat("hpcimg-build-%08x", random());
+      if (std::filesystem::create_directory(candidate, ec)) {
+        std::filesystem::permissions(candidate,
+                                     std::filesystem::perms::owner_all, ec);
+        path_ = candidate.string();
+      }
+    }
   }
   ~ScratchDirectory() {
     std::error_code ec;

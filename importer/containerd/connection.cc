@@ -3,10 +3,6 @@
 #include <grpc/impl/codegen/grpc_types.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,13 +12,15 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(
     const std::string& address, const std::string& ns, absl::Duration timeout) {
   if (ns.empty())
     return absl::InvalidArgumentError("containerd namespace must not be empty");
-  struct stat st;
-  if (::stat(address.c_str(), &st) != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "containerd does not answer on ", address, ": ", std::strerror(errno),
-        "; is it running? (--address sets the socket)"));
+  auto target = OpenDialTarget(address);
+  if (!target.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("containerd does not answer on ", address, ": ",
+                     target.status().message(),
+                     "; is it running? (--address sets its address)"));
   }
   std::unique_ptr<Connection> c(new Connection());
+  c->target_ = std::move(*target);
   c->address_ = address;
   c->namespace_ = ns;
   grpc::ChannelArguments args;
@@ -34,12 +32,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Dial(
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   c->channel_ = grpc::CreateCustomChannel(
-      absl::StrCat("unix:", address), grpc::InsecureChannelCredentials(), args);
+      c->target_->grpc_target(), grpc::InsecureChannelCredentials(), args);
   if (!c->channel_->WaitForConnected(
           absl::ToChronoTime(absl::Now() + timeout))) {
     return absl::UnavailableError(
         absl::StrCat("containerd does not answer on ", address,
-                     "; is it running? (--address sets the socket)"));
+                     "; is it running? (--address sets its address)"));
   }
   return c;
 }

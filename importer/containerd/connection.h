@@ -1,4 +1,4 @@
-// A connection to containerd's gRPC API on its unix socket, and the request
+// A connection to containerd's gRPC API at its address, and the request
 // metadata every call carries: the namespace (containerd-namespace) and,
 // while one is held, the lease (containerd-lease) that keeps new content and
 // snapshots from being garbage collected before an image points at them.
@@ -14,15 +14,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "importer/containerd/dial_target.h"
 
 namespace hpc::containerd {
 
-inline constexpr char kDefaultAddress[] = "/run/containerd/containerd.sock";
 inline constexpr char kDefaultNamespace[] = "k8s.io";
 
 class Connection {
  public:
-  // Connects to the unix socket `address`; Unavailable, naming the address,
+  // Connects to `address` (a unix socket; a named pipe on Windows; see
+  // dial_target.h); Unavailable, naming the address,
   // when nothing answers within `timeout`.
   static absl::StatusOr<std::unique_ptr<Connection>> Dial(
       const std::string& address, const std::string& ns,
@@ -46,6 +47,7 @@ class Connection {
 
  private:
   Connection() = default;
+  std::unique_ptr<DialTarget> target_;  // outlives channel_
   std::shared_ptr<grpc::Channel> channel_;
   std::string address_;
   std::string namespace_;

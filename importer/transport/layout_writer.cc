@@ -29,6 +29,18 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
       absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
+// Renames `tmp` over `target`, replacing it (on Windows too, where the C
+// library's rename refuses an existing target).
+absl::Status ReplaceWith(const std::string& tmp, const fs::path& target) {
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat(
+        "rename ", tmp, " to ", target.string(), ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 // Writes all of `data` to `fd`.
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -82,8 +94,7 @@ class DirectoryWriter final : public LayoutWriter {
           absl::StrCat(path, ": wrote ", written, " bytes, expected ", size));
     }
     if (::close(fd) != 0 && status.ok()) status = Errno("close", tmp);
-    if (status.ok() && ::rename(tmp.c_str(), target.c_str()) != 0)
-      status = Errno("rename", tmp);
+    if (status.ok()) status = ReplaceWith(tmp, target);
     if (!status.ok()) ::unlink(tmp.c_str());
     return status;
   }
@@ -164,8 +175,7 @@ class ArchiveWriter final : public LayoutWriter {
       return Errno("close", tmp_);
     }
     fd_ = -1;
-    if (::rename(tmp_.c_str(), file_.c_str()) != 0)
-      return Errno("rename", tmp_);
+    if (absl::Status s = ReplaceWith(tmp_, file_); !s.ok()) return s;
     committed_ = true;
     return absl::OkStatus();
   }
@@ -236,7 +246,11 @@ absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutArchive(
       absl::StrCat(dir, "/.", target.filename().string(), ".XXXXXX");
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Errno("create a temporary file in", dir);
-  ::fchmod(fd, 0644);
+  std::error_code ec;
+  fs::permissions(tmp,
+                  fs::perms::owner_read | fs::perms::owner_write |
+                      fs::perms::group_read | fs::perms::others_read,
+                  ec);
   auto writer = std::make_unique<ArchiveWriter>(file, tmp, fd);
   if (absl::Status s = writer->Open(mtime); !s.ok()) return s;
   return std::unique_ptr<LayoutWriter>(std::move(writer));

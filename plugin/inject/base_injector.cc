@@ -87,9 +87,11 @@ void BaseInjector::Run() {
     if (connection.ok()) {
       containerd::RegisterOptions register_options;
       register_options.names = {options_.image_name};
-      register_options.after_content = [&](containerd::Connection& c) {
-        return unpack::Unpack(c, *image_, options_.snapshotter).status();
-      };
+      if (!options_.snapshotter.empty()) {
+        register_options.after_content = [&](containerd::Connection& c) {
+          return unpack::Unpack(c, *image_, options_.snapshotter).status();
+        };
+      }
       auto result =
           containerd::RegisterImage(**connection, *image_, register_options);
       if (result.ok()) {

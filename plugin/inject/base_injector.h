@@ -25,7 +25,7 @@ struct InjectOptions {
   std::string containerd_address;
   std::string ns;
   std::string image_name;
-  std::string snapshotter;  // unpacked into this one
+  std::string snapshotter;  // unpacked into this one; empty: not unpacked
 };
 
 // Writes every blob of `image` into `store` that it does not hold yet.

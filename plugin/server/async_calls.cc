@@ -13,6 +13,16 @@ namespace {
 
 using Service = contentapi::Content::AsyncService;
 
+// OK when the call's peer may be served.
+grpc::Status Admit(const AsyncCallContext& context,
+                   const grpc::ServerContext& call) {
+  if (context.peers == nullptr || context.peers->Admits(call.peer())) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      context.peers->Refusal());
+}
+
 // Info, Update, Delete, Status, ListStatuses, Abort: one request, one answer.
 template <class Request, class Response>
 class UnaryCall final : public AsyncCall {
@@ -41,7 +51,10 @@ class UnaryCall final : public AsyncCall {
     }
     new UnaryCall(context_, request_method_, handler_);
     answered_ = true;
-    grpc::Status status = (context_.content->*handler_)(request_, &response_);
+    grpc::Status status = Admit(context_, server_context_);
+    if (status.ok()) {
+      status = (context_.content->*handler_)(request_, &response_);
+    }
     if (status.ok()) {
       responder_.Finish(response_, status, this);
     } else {
@@ -80,6 +93,8 @@ class StreamingCall : public AsyncCall {
       case State::kWaiting:
         if (!ok) break;
         PostSuccessor();
+        if (grpc::Status s = Admit(context_, server_context_); !s.ok())
+          return Finish(s);
         if (grpc::Status s = Begin(); !s.ok()) return Finish(s);
         return SendNext();
       case State::kStreaming:
@@ -187,6 +202,8 @@ class WriteCall final : public AsyncCall {
       case State::kWaiting:
         if (!ok) break;
         new WriteCall(context_);
+        if (grpc::Status s = Admit(context_, server_context_); !s.ok())
+          return Finish(s);
         return ReadRequest();
       case State::kReading: {
         if (!ok) {

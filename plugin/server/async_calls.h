@@ -10,6 +10,8 @@
 
 #include <grpcpp/completion_queue.h>
 
+#include <string>
+
 #include "plugin/server/content_service.h"
 #include "services/content/v1/content.grpc.pb.h"
 
@@ -23,10 +25,20 @@ class AsyncCall {
   virtual void Proceed(bool ok) = 0;
 };
 
+// Decides whether a call from `peer` (as grpc::ServerContext::peer() names
+// it) is served; a call it refuses is answered PermissionDenied.
+class PeerFilter {
+ public:
+  virtual ~PeerFilter() = default;
+  virtual bool Admits(const std::string& peer) const = 0;
+  virtual std::string Refusal() const = 0;
+};
+
 struct AsyncCallContext {
   contentapi::Content::AsyncService* service;
   ContentService* content;
   grpc::ServerCompletionQueue* cq;
+  const PeerFilter* peers = nullptr;  // null: every peer is served
 };
 
 // Posts one waiting call for each Content method on `context.cq`; each call,

@@ -2,14 +2,11 @@
 
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "importer/log/log.h"
 #include "plugin/server/async_calls.h"
-#include "plugin/server/unix_socket.h"
-#include "plugin/store/file_system.h"
+#include "plugin/server/endpoint.h"
 
 namespace hpc::server {
 
@@ -23,14 +20,16 @@ constexpr int kQueueThreads = 4;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    store::Store& store, const std::string& socket_path) {
-  if (absl::Status s = PrepareSocketPath(socket_path); !s.ok()) return s;
+    store::Store& store, const std::string& address) {
+  auto endpoint = Endpoint::Prepare(address);
+  if (!endpoint.ok()) return endpoint.status();
 
-  std::unique_ptr<Server> server(new Server(socket_path, store));
+  std::unique_ptr<Server> server(new Server(std::move(*endpoint), store));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat("unix:", socket_path),
-                           grpc::InsecureServerCredentials());
+  builder.AddListeningPort(server->endpoint_->grpc_address(),
+                           grpc::InsecureServerCredentials(),
+                           server->endpoint_->selected_port());
   builder.RegisterService(&server->service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -38,20 +37,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     server->queues_.push_back(builder.AddCompletionQueue());
   }
 
-  // The socket is created by bind(2) inside BuildAndStart; the umask makes
-  // it 0660 from its first moment rather than after a chmod.
-  mode_t old_mask = ::umask(0117);
+  server->endpoint_->BeforeListen();
   server->server_ = builder.BuildAndStart();
-  ::umask(old_mask);
   if (server->server_ == nullptr) {
+    server->endpoint_->Listening().IgnoreError();
     return absl::UnavailableError(
-        absl::StrCat("could not listen on unix socket ", socket_path));
+        absl::StrCat("could not listen on ", address));
   }
-  if (::chmod(socket_path.c_str(), 0660) != 0) {
-    return store::ErrnoStatus(errno, "chmod", socket_path);
-  }
+  if (absl::Status s = server->endpoint_->Listening(); !s.ok()) return s;
   for (auto& queue : server->queues_) {
-    PostContentCalls({&server->service_, &server->content_, queue.get()});
+    PostContentCalls({&server->service_, &server->content_, queue.get(),
+                      server->endpoint_->peers()});
     server->threads_.emplace_back(RunCompletionQueue, queue.get());
   }
   return server;
@@ -68,7 +64,7 @@ void Server::Shutdown(absl::Duration grace) {
   }
   for (auto& queue : queues_) queue->Shutdown();
   for (auto& thread : threads_) thread.join();
-  ::unlink(socket_path_.c_str());
+  endpoint_->Close();
 }
 
 }  // namespace hpc::server

@@ -1,6 +1,6 @@
 // The plugin's gRPC server: the Content service and the standard health
-// service on a unix socket (mode 0660), served by a few threads that each
-// poll their own completion queue, and stopped gracefully on request.
+// service on the platform's endpoint (endpoint.h), served by a few threads that
+// each poll their own completion queue, and stopped gracefully on request.
 #ifndef HPC_PLUGIN_SERVER_SERVER_H_
 #define HPC_PLUGIN_SERVER_SERVER_H_
 
@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/server/content_service.h"
+#include "plugin/server/endpoint.h"
 #include "plugin/store/store.h"
 #include "services/content/v1/content.grpc.pb.h"
 
@@ -21,26 +22,27 @@ namespace hpc::server {
 
 class Server {
  public:
-  // Serves `store` (which must outlive the server) on the unix socket at
-  // `socket_path`, replacing a stale socket there.
+  // Serves `store` (which must outlive the server) on `address`: a unix
+  // socket path on Linux (a stale socket there is replaced), a named pipe
+  // on Windows.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      store::Store& store, const std::string& socket_path);
+      store::Store& store, const std::string& address);
 
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Stops accepting calls, lets running ones finish for up to `grace`, then
-  // cancels the rest, stops the threads and removes the socket.
+  // cancels the rest, stops the threads and closes the endpoint.
   void Shutdown(absl::Duration grace);
 
-  const std::string& socket_path() const { return socket_path_; }
+  const std::string& address() const { return endpoint_->address(); }
 
  private:
-  Server(std::string socket_path, store::Store& store)
-      : socket_path_(std::move(socket_path)), content_(store) {}
+  Server(std::unique_ptr<Endpoint> endpoint, store::Store& store)
+      : endpoint_(std::move(endpoint)), content_(store) {}
 
-  std::string socket_path_;
+  std::unique_ptr<Endpoint> endpoint_;
   ContentService content_;
   contentapi::Content::AsyncService service_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;

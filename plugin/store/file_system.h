@@ -3,8 +3,9 @@
 // Every file operation of the content store goes through a FileSystem, so
 // tests can substitute one that fails a chosen call (ENOSPC, EIO, a short
 // write, a failed fsync or rename) and check the store stays consistent.
-// Paths are absolute. No call follows a symbolic link: a link where the store
-// expects a file or directory is an error, never a way out of the root.
+// Paths are absolute (see AbsolutePath). No call follows a symbolic link: a
+// link where the store expects a file or directory is an error, never a way out
+// of the root.
 #ifndef HPC_PLUGIN_STORE_FILE_SYSTEM_H_
 #define HPC_PLUGIN_STORE_FILE_SYSTEM_H_
 
@@ -84,6 +85,12 @@ class FileSystem {
 
 // The real file system. Lives for the whole process.
 FileSystem* DefaultFileSystem();
+
+// `path` in the form every FileSystem call takes: absolute, names separated
+// by '/', no trailing '/'. On Windows a drive path (C:\\x or C:/x) becomes
+// C:/x. InvalidArgument, naming `what`, for a relative path.
+absl::StatusOr<std::string> AbsolutePath(absl::string_view path,
+                                         absl::string_view what);
 
 // Helpers built only from FileSystem calls, so injected faults reach them.
 

@@ -58,12 +58,9 @@ Store::Store(std::string root, FileSystem& fs, size_t open_blobs)
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& root,
                                                    StoreOptions options) {
-  if (root.empty() || root[0] != '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("store root \"", root, "\" must be an absolute path"));
-  }
-  std::string clean = root;
-  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  auto absolute = AbsolutePath(root, "store root");
+  if (!absolute.ok()) return absolute.status();
+  const std::string& clean = *absolute;
   FileSystem& fs = options.fs != nullptr ? *options.fs : *DefaultFileSystem();
   std::unique_ptr<Store> store(new Store(clean, fs, options.open_blobs));
   if (absl::Status s = store->Init(); !s.ok()) {

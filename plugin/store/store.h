@@ -31,6 +31,10 @@
 
 namespace hpc::store {
 
+// Where the plugin keeps its store unless told otherwise:
+// /var/lib/hpc-content on Linux, C:\ProgramData\hpc-content on Windows.
+std::string DefaultStoreRoot();
+
 struct StoreOptions {
   // The file system to use; DefaultFileSystem() when null. Must outlive the
   // store.

@@ -2,10 +2,9 @@
 #ifndef HPC_TESTS_TESTING_TEMP_DIR_H_
 #define HPC_TESTS_TESTING_TEMP_DIR_H_
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -14,13 +13,22 @@ namespace hpc::testing {
 
 class TempDir {
  public:
+  // Under the system's temporary directory ($TMPDIR, %TEMP%).
   TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl =
-        std::string(base != nullptr ? base : "/tmp") + "/hpc-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+    if (ec) throw std::runtime_error("no temporary directory");
+    std::random_device random;
+    for (int attempt = 0; attempt < 100 && path_.empty(); ++attempt) {
+      std::filesystem::path candidate =
+          base / ("hpc-test-" + std::to_string(random()));
+      if (std::filesystem::create_directory(candidate, ec)) {
+        std::filesystem::permissions(candidate,
+                                     std::filesystem::perms::owner_all, ec);
+        path_ = candidate.generic_string();
+      }
+    }
+    if (path_.empty()) throw std::runtime_error("cannot make a temp dir");
   }
   ~TempDir() {
     std::error_code ec;
