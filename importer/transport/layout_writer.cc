@@ -246,7 +246,6 @@ absl::StatusOr<std::unique_ptr<LayoutWriter>> OpenLayoutArchive(
       absl::StrCat(dir, "/.", target.filename().string(), ".XXXXXX");
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Errno("create a temporary file in", dir);
-  std::error_code ec;
   fs::permissions(tmp,
                   fs::perms::owner_read | fs::perms::owner_write |
                       fs::perms::group_read | fs::perms::others_read,

@@ -1,8 +1,7 @@
 #include "plugin/inject/preloader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -23,10 +22,10 @@ constexpr absl::Duration kRetry = absl::Milliseconds(100);
 
 // "<size> <mtime ns> <sha256>" of an archive: what the journal records.
 absl::StatusOr<std::string> ArchiveKey(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("stat ", path));
-  }
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  const auto modified = std::filesystem::last_write_time(path, ec);
+  if (ec) return absl::NotFoundError(absl::StrCat("stat ", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   oci::Digester digester;
@@ -36,9 +35,11 @@ absl::StatusOr<std::string> ArchiveKey(const std::string& path) {
     digester.Update(
         absl::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
   }
-  int64_t mtime =
-      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  return absl::StrCat(st.st_size, " ", mtime, " ", digester.Current().str());
+  const int64_t mtime =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::file_clock::to_sys(modified).time_since_epoch())
+          .count();
+  return absl::StrCat(size, " ", mtime, " ", digester.Current().str());
 }
 
 std::set<std::string> ReadJournal(const std::string& journal) {
