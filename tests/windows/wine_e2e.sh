@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# End to end on Windows builds under wine64: hpc-content-plugin.exe as the
+# only content store of upstream containerd.exe (each release found in
+# ../shared/peers/windows), reached over named pipes, driven by ctr.exe and
+# hpcimg.exe. Unpacking, CRI and services need a real Windows host (see
+# tests/README.md); everything here runs with --no-unpack.
+#
+# Usage: tests/windows/wine_e2e.sh BUILD_DIR   (from hack/build-windows.sh)
+# Prints one line per check and closes with "N passed, M failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: wine_e2e.sh BUILD_DIR}" && pwd)
+peers=$root/../shared/peers/windows
+linux_hpcimg=${HPC_LINUX_HPCIMG:-$root/build/bin/hpcimg}
+
+passed=0
+failed=0
+check() {  # NAME COMMAND...: passes when COMMAND exits 0
+  local name=$1
+  shift
+  if "$@" >/dev/null 2>&1; then
+    echo "PASS $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    failed=$((failed + 1))
+  fi
+}
+
+releases=()
+for r in 1.7.13 2.1.5; do
+  [ -f "$peers/containerd-$r/containerd.exe.xz" ] && releases+=("$r")
+done
+if [ ${#releases[@]} -eq 0 ]; then
+  echo "wine e2e: no containerd.exe in $peers; nothing to run against (skipped)"
+  echo "0 passed, 0 failed"
+  exit 0
+fi
+
+work=$(mktemp -d /tmp/hpc-wine-e2e.XXXXXX)
+export WINEPREFIX
+WINEPREFIX=$(bash "$root/hack/wine-env.sh" "$work/prefix")
+export WINEDEBUG=-all
+wine=/usr/lib/wine/wine64
+[ -x "$wine" ] || wine=$(command -v wine64)
+drive=$WINEPREFIX/drive_c
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wineserver -k 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp "$build/bin/hpc-content-plugin.exe" "$build/bin/hpcimg.exe" "$drive/"
+# Test images, made by the Linux build.
+"$linux_hpcimg" copy base: "oci-archive:$drive/base-oci.tar" -q
+"$linux_hpcimg" copy base: "docker-archive:$drive/base-docker.tar:example.com/wine/base:v1" -q
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start_plugin() {  # LOG [flags...]
+  local log=$1
+  shift
+  "$wine" 'C:\hpc-content-plugin.exe' --root 'C:\hpc\store' \
+    --address '\\.\pipe\hpc-e2e' "$@" >"$log" 2>&1 &
+  plugin_pid=$!
+  pids+=("$plugin_pid")
+  wait_for "$log" "gRPC listens on" 60
+}
+
+ctr() {
+  timeout 60 "$wine" "C:\\cd-$release\\ctr.exe" --address "$pipe" "$@" \
+    2>>"$work/ctr.err" | tr -d '\r'
+}
+has_image() { ctr -n "$1" images ls -q | grep -qxF "$2"; }
+proxy_is_content_store() { ctr plugins ls | grep -Eq 'content +hpc +.*ok'; }
+# The name, REPO@sha256:<manifest> and sha256:<config>, within 30 s.
+base_trio_registered() {
+  local i out
+  for i in $(seq 30); do
+    out=$(ctr -n k8s.io images ls -q)
+    if grep -q 'windows-host-process-containers-base-image:' <<<"$out" &&
+      grep -q 'windows-host-process-containers-base-image@sha256:' <<<"$out" &&
+      grep -q '^sha256:' <<<"$out"; then
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+
+for release in "${releases[@]}"; do
+  echo "== containerd.exe $release under wine"
+  dir=$drive/cd-$release
+  mkdir -p "$dir"
+  xz -dc "$peers/containerd-$release/containerd.exe.xz" >"$dir/containerd.exe"
+  xz -dc "$peers/containerd-$release/ctr.exe.xz" >"$dir/ctr.exe"
+  version=2
+  [ "${release%%.*}" -ge 2 ] && version=3
+  pipe='\\.\PIPE\containerd-e2e-'"${release//./}"
+  # Listen names in upper case: go-winio's pipes are case-sensitive under
+  # wine.
+  cat >"$dir/config.toml" <<EOF
+version = $version
+root = 'C:\\cd-$release\\root'
+state = 'C:\\cd-$release\\state'
+disabled_plugins = ["io.containerd.content.v1.content", "io.containerd.grpc.v1.cri"]
+[grpc]
+  address = '$pipe'
+[proxy_plugins.hpc]
+  type = "content"
+  address = '\\\\.\\pipe\\hpc-e2e'
+EOF
+  rm -rf "$drive/hpc"
+  check "$release: plugin serves its pipe" start_plugin "$work/plugin-$release.log" \
+    --containerd "$pipe" --inject-base --no-unpack
+  "$wine" "C:\\cd-$release\\containerd.exe" --config "C:\\cd-$release\\config.toml" \
+    >"$work/containerd-$release.log" 2>&1 &
+  pids+=("$!")
+  # The first client of a go-winio pipe hangs under wine: spend it.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    timeout 5 "$wine" "C:\\cd-$release\\ctr.exe" --address "$pipe" version >/dev/null 2>&1 && break
+    sleep 1
+  done
+
+  check "$release: containerd lists the proxy as its content store" proxy_is_content_store
+
+  # Blobs through ctr.exe → containerd.exe → pipe → plugin.
+  head -c 3000000 /dev/urandom >"$work/blob"
+  digest=sha256:$(sha256sum "$work/blob" | cut -d' ' -f1)
+  ctr content ingest e2e-ref <"$work/blob" >/dev/null
+  check "$release: ctr content ingest lands in the plugin's store" \
+    cmp "$work/blob" "$drive/hpc/store/blobs/sha256/${digest#sha256:}"
+  ctr content get "$digest" >"$work/blob.back"
+  check "$release: ctr content get reads it back" cmp "$work/blob" "$work/blob.back"
+  ctr content rm "$digest" >/dev/null
+  check "$release: ctr content rm removes it from the store" \
+    test ! -e "$drive/hpc/store/blobs/sha256/${digest#sha256:}"
+
+  ctr images import --no-unpack --index-name example.com/wine/oci:v1 'C:\base-oci.tar' >/dev/null
+  check "$release: ctr images import --no-unpack through the plugin" \
+    has_image default example.com/wine/oci:v1
+
+  check "$release: --inject-base registered the base image (the CRI trio)" \
+    base_trio_registered
+
+  "$wine" 'C:\hpcimg.exe' import --no-unpack --address "$pipe" --namespace default \
+    'C:\base-docker.tar' >"$work/import-$release.log" 2>&1
+  check "$release: hpcimg.exe import --no-unpack through containerd" \
+    has_image default example.com/wine/base:v1
+  "$wine" 'C:\hpcimg.exe' explain --address "$pipe" --namespace default \
+    containerd:example.com/wine/base:v1 >"$work/explain-$release.log" 2>&1
+  check "$release: hpcimg.exe explain reads the image from containerd" \
+    grep -qi "ok" "$work/explain-$release.log"
+
+  # Straight to the plugin's loopback port, not through the pipe: refused.
+  port=$(sed -n 's/.*gRPC listens on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/plugin-$release.log" | head -1)
+  printf '\0\0\0\0\0' >"$work/empty-frame"
+  curl -sv --http2-prior-knowledge -H 'content-type: application/grpc' -H 'te: trailers' \
+    --data-binary @"$work/empty-frame" \
+    "http://127.0.0.1:$port/containerd.services.content.v1.Content/ListStatuses" \
+    >"$work/direct-$release.out" 2>&1
+  check "$release: a client on the loopback port, not the pipe, is refused" \
+    grep -q "grpc-status: 7" "$work/direct-$release.out"
+
+  # kill -9 of the plugin: committed blobs survive, containerd reconnects.
+  head -c 1000000 /dev/urandom >"$work/kept"
+  kept=sha256:$(sha256sum "$work/kept" | cut -d' ' -f1)
+  ctr content ingest kept-ref <"$work/kept" >/dev/null
+  head -c 200000000 /dev/zero | ctr content ingest big-ref >/dev/null 2>&1 &
+  writer=$!
+  sleep 2
+  kill -9 "$plugin_pid"
+  wait "$writer" 2>/dev/null
+  check "$release: plugin restarts on its store" start_plugin "$work/plugin2-$release.log"
+  ctr content get "$kept" >"$work/kept.back"
+  check "$release: nothing committed was lost" cmp "$work/kept" "$work/kept.back"
+
+  kill -9 "${pids[@]}" 2>/dev/null
+  wineserver -k 2>/dev/null
+  pids=()
+  sleep 1
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
