@@ -51,17 +51,18 @@ class TempDir {
   std::string path_;
 };
 
-inline std::string ReadFileOrDie(const std::string& path) {
+inline std::string ReadFileOrDie(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-inline void WriteFileOrDie(const std::string& path, const std::string& data) {
+inline void WriteFileOrDie(const std::filesystem::path& path,
+                           const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write " + path);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
   out << data;
 }
 

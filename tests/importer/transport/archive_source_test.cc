@@ -4,7 +4,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <sys/sysmacros.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -40,7 +39,8 @@ void WriteTar(const std::string& file, const std::vector<TarEntry>& entries) {
       archive_entry_copy_symlink(entry, e.target.c_str());
     } else if (e.type == TarEntry::kCharDevice) {
       archive_entry_set_filetype(entry, AE_IFCHR);
-      archive_entry_set_rdev(entry, makedev(1, 3));
+      archive_entry_set_rdevmajor(entry, 1);
+      archive_entry_set_rdevminor(entry, 3);
     } else if (e.type == TarEntry::kHardlink) {
       archive_entry_set_filetype(entry, AE_IFREG);
       archive_entry_copy_hardlink(entry, e.target.c_str());
