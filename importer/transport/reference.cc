@@ -1,5 +1,6 @@
 #include "importer/transport/reference.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace hpc::transport {
@@ -58,7 +59,11 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
         absl::StrCat("image reference \"", text, "\": unknown transport \"",
                      name, "\"; use one of ", kKnown));
   }
-  size_t split = rest.find(':');
+  // A drive letter (C:\ or C:/) belongs to the path, as skopeo reads it on
+  // Windows; a tag never holds a slash, so no other reading is lost.
+  const bool drive = rest.size() >= 3 && absl::ascii_isalpha(rest[0]) &&
+                     rest[1] == ':' && (rest[2] == '\\' || rest[2] == '/');
+  size_t split = rest.find(':', drive ? 2 : 0);
   ref.path = std::string(rest.substr(0, split));
   if (split != absl::string_view::npos)
     ref.tag = std::string(rest.substr(split + 1));

@@ -22,6 +22,14 @@ TEST(ReferenceTest, Transports) {
   EXPECT_EQ(oci->path, "/tmp/layout");
   EXPECT_EQ(oci->tag, "v1");
 
+  // Windows paths keep their drive letter.
+  auto drive = Reference::Parse(R"(oci-archive:C:\images\a.tar:v2)");
+  ASSERT_TRUE(drive.ok());
+  EXPECT_EQ(drive->path, R"(C:\images\a.tar)");
+  EXPECT_EQ(drive->tag, "v2");
+  EXPECT_EQ(Reference::Parse("oci:c:/layout")->path, "c:/layout");
+  EXPECT_EQ(Reference::Parse("oci:c:/layout")->tag, "");
+
   auto archive =
       Reference::Parse("docker-archive:app.tar:registry:5000/app:v2");
   ASSERT_TRUE(archive.ok());
