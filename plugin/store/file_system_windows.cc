@@ -14,7 +14,9 @@
 #include <sddl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -192,6 +194,45 @@ class WindowsRandomAccessFile final : public RandomAccessFile {
   std::string path_;
 };
 
+// FileDispositionInfoEx (Windows 10 1607), which mingw-w64's headers hide
+// behind a _WIN32_WINNT test no value can pass.
+constexpr auto kFileDispositionInfoEx =
+    static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
+
+bool IsDirectory(HANDLE h) {
+  FILE_BASIC_INFO basic;
+  return GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic) &&
+         (basic.FileAttributes & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+// Committed blobs are read-only, as containerd leaves them.
+void ClearReadOnly(HANDLE h) {
+  FILE_BASIC_INFO basic;
+  if (GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic) &&
+      (basic.FileAttributes & FILE_ATTRIBUTE_READONLY)) {
+    basic.FileAttributes &= ~DWORD{FILE_ATTRIBUTE_READONLY};
+    SetFileInformationByHandle(h, FileBasicInfo, &basic, sizeof basic);
+  }
+}
+
+// Renames an open file within its folder to ".removed-PID-N", a name that
+// is neither a digest nor an ingest; best effort.
+void MoveAside(HANDLE h, const std::wstring& wide) {
+  static std::atomic<uint64_t> counter{0};
+  std::wstring target = wide.substr(0, wide.find_last_of(L'\\') + 1) +
+                        L".removed-" + std::to_wstring(GetCurrentProcessId()) +
+                        L"-" + std::to_wstring(++counter);
+  std::string buffer(sizeof(FILE_RENAME_INFO) + target.size() * sizeof(wchar_t),
+                     '\0');
+  auto* rename = reinterpret_cast<FILE_RENAME_INFO*>(buffer.data());
+  rename->ReplaceIfExists = FALSE;
+  rename->RootDirectory = nullptr;
+  rename->FileNameLength = static_cast<DWORD>(target.size() * sizeof(wchar_t));
+  std::memcpy(rename->FileName, target.data(), rename->FileNameLength);
+  SetFileInformationByHandle(h, FileRenameInfo, rename,
+                             static_cast<DWORD>(buffer.size()));
+}
+
 // The ACL of an owner-only directory: SYSTEM and Administrators, full
 // control, inherited; nothing from the parent.
 constexpr wchar_t kOwnerOnlyDacl[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
@@ -287,20 +328,35 @@ class WindowsFileSystem final : public FileSystem {
   }
 
   absl::Status Remove(const std::string& path) override {
-    std::wstring wide = WidePath(path);
-    DWORD attributes = GetFileAttributesW(wide.c_str());
-    if (attributes == INVALID_FILE_ATTRIBUTES)
-      return Win32Status(GetLastError(), "remove", path);
     // A link is removed itself, never what it points at.
-    bool directory = attributes & FILE_ATTRIBUTE_DIRECTORY;
-    if (attributes & FILE_ATTRIBUTE_READONLY) {
-      // Committed blobs are read-only, as containerd leaves them.
-      SetFileAttributesW(wide.c_str(),
-                         attributes & ~DWORD{FILE_ATTRIBUTE_READONLY});
+    std::wstring wide = WidePath(path);
+    HANDLE h = CreateFileW(
+        wide.c_str(), DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES,
+        kShareAll, nullptr, OPEN_EXISTING,
+        FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    if (h == INVALID_HANDLE_VALUE)
+      return Win32Status(GetLastError(), "remove", path);
+    // The name goes at once even while readers hold the file open, as
+    // unlink(2) does: a deleted blob is NotFound, and its folder can go.
+    FILE_DISPOSITION_INFO_EX posix{
+        FILE_DISPOSITION_FLAG_DELETE | FILE_DISPOSITION_FLAG_POSIX_SEMANTICS |
+        FILE_DISPOSITION_FLAG_IGNORE_READONLY_ATTRIBUTE};
+    BOOL ok = SetFileInformationByHandle(h, kFileDispositionInfoEx, &posix,
+                                         sizeof posix);
+    DWORD err = ok ? ERROR_SUCCESS : GetLastError();
+    if (!ok) {
+      // File systems without POSIX deletion (FAT, wine): a deleted file
+      // keeps its name until the last handle closes, so it first moves
+      // aside to a name no digest or ingest can have.
+      if (!IsDirectory(h)) MoveAside(h, wide);
+      ClearReadOnly(h);
+      FILE_DISPOSITION_INFO classic{TRUE};
+      ok = SetFileInformationByHandle(h, FileDispositionInfo, &classic,
+                                      sizeof classic);
+      err = ok ? ERROR_SUCCESS : GetLastError();
     }
-    BOOL ok =
-        directory ? RemoveDirectoryW(wide.c_str()) : DeleteFileW(wide.c_str());
-    if (!ok) return Win32Status(GetLastError(), "remove", path);
+    CloseHandle(h);
+    if (!ok) return Win32Status(err, "remove", path);
     return absl::OkStatus();
   }
 

@@ -114,6 +114,7 @@ absl::Status Writer::Commit(int64_t size, absl::string_view expected,
   FileSystem& fs = store_.fs_;
   const std::string target = store_.BlobPath(actual);
   if (fs.Stat(target).ok()) {
+    file_->Close().IgnoreError();
     if (absl::Status s = RemoveAll(fs, paths_.dir); !s.ok()) {
       log::Warn("removing ingest %s of existing %s: %s", ref_, actual.str(),
                 s.ToString());

@@ -157,7 +157,8 @@ TEST_F(WindowsStoreTest, BlobsRoundTrip) {
   auto reader = store_->ReaderAt(digest);
   ASSERT_TRUE(reader.ok());
   ASSERT_TRUE(store_->Delete(digest).ok());
-  EXPECT_TRUE(absl::IsNotFound(store_->Info(digest).status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->Info(digest).status()))
+      << store_->Info(digest).status();
 }
 
 TEST_F(WindowsStoreTest, AnIngestResumesAndAborts) {
