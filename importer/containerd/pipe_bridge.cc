@@ -16,26 +16,47 @@ namespace {
 constexpr DWORD kPipeBusyWaitMs = 5000;
 }  // namespace
 
-bool ConnectionIsOurs(int peer_port, int local_port) {
+std::vector<LoopbackTcpRow> LoopbackTcpRows() {
   std::vector<char> buffer(64 << 10);
   DWORD size = static_cast<DWORD>(buffer.size());
   DWORD rc;
   while ((rc = GetExtendedTcpTable(buffer.data(), &size, FALSE, AF_INET,
-                                   TCP_TABLE_OWNER_PID_CONNECTIONS, 0)) ==
+                                   TCP_TABLE_OWNER_PID_ALL, 0)) ==
          ERROR_INSUFFICIENT_BUFFER) {
     buffer.resize(size);
   }
-  if (rc != NO_ERROR) return false;
-  auto* table = reinterpret_cast<MIB_TCPTABLE_OWNER_PID*>(buffer.data());
-  const DWORD self = GetCurrentProcessId();
+  std::vector<LoopbackTcpRow> rows;
+  if (rc != NO_ERROR) return rows;
+  const auto* table = reinterpret_cast<MIB_TCPTABLE_OWNER_PID*>(buffer.data());
   const DWORD loopback = htonl(INADDR_LOOPBACK);
   for (DWORD i = 0; i < table->dwNumEntries; ++i) {
     const MIB_TCPROW_OWNER_PID& row = table->table[i];
-    // The client's end: its local port is the peer port we saw.
-    if (row.dwLocalAddr == loopback &&
-        ntohs(static_cast<u_short>(row.dwLocalPort)) == peer_port &&
-        ntohs(static_cast<u_short>(row.dwRemotePort)) == local_port) {
-      return row.dwOwningPid == self;
+    if (row.dwLocalAddr != loopback) continue;
+    rows.push_back({ntohs(static_cast<u_short>(row.dwLocalPort)),
+                    ntohs(static_cast<u_short>(row.dwRemotePort)), row.dwState,
+                    row.dwOwningPid});
+  }
+  return rows;
+}
+
+Owner ConnectionOwner(const std::vector<LoopbackTcpRow>& rows, int peer_port,
+                      int local_port, uint32_t self) {
+  for (const LoopbackTcpRow& row : rows) {
+    // The client's end: its local port is the peer port the listener saw.
+    if (row.local_port != peer_port || row.remote_port != local_port) continue;
+    if (row.state != MIB_TCP_STATE_ESTAB || row.owner_pid == 0) {
+      return Owner::kUnknown;
+    }
+    return row.owner_pid == self ? Owner::kThisProcess : Owner::kAnother;
+  }
+  return Owner::kUnknown;
+}
+
+bool TableNamesOwners(const std::vector<LoopbackTcpRow>& rows, int port,
+                      uint32_t self) {
+  for (const LoopbackTcpRow& row : rows) {
+    if (row.local_port == port && row.state == MIB_TCP_STATE_LISTEN) {
+      return row.owner_pid == self;
     }
   }
   return false;
@@ -64,6 +85,14 @@ absl::StatusOr<std::unique_ptr<PipeBridge>> PipeBridge::Start(
   }
   int port = windows::LocalPort(listener);
   std::unique_ptr<PipeBridge> bridge(new PipeBridge(name, listener, port));
+  bridge->owners_named_ =
+      TableNamesOwners(LoopbackTcpRows(), port, GetCurrentProcessId());
+  if (!bridge->owners_named_) {
+    log::Warn(
+        "this system's TCP table does not name the owner of the bridge's "
+        "own port 127.0.0.1:%d; connections to it cannot be checked",
+        port);
+  }
   bridge->acceptor_ = std::thread([b = bridge.get()] { b->AcceptLoop(); });
   return bridge;
 }
@@ -100,10 +129,12 @@ void PipeBridge::AcceptLoop() {
       continue;
     }
     int peer_port = ntohs(peer.sin_port);
-    if (!ConnectionIsOurs(peer_port, port_)) {
+    if (owners_named_ &&
+        ConnectionOwner(LoopbackTcpRows(), peer_port, port_,
+                        GetCurrentProcessId()) != Owner::kThisProcess) {
       log::Warn(
           "refused a connection to the bridge for %s from port %d: "
-          "another process made it",
+          "this process did not make it",
           name_, peer_port);
       closesocket(s);
       continue;
