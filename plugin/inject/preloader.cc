@@ -123,6 +123,7 @@ void Preloader::Run() {
     options.containerd_namespace = options_.ns;
     options.plugin_address = options_.plugin_address;
     options.snapshotter = options_.snapshotter;
+    options.unpack = !options_.snapshotter.empty();
     auto result = copy::ImportArchive(path, options);
     if (!result.ok()) {
       log::Error("preload of %s failed (tried again at the next start): %s",

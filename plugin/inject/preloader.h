@@ -22,7 +22,7 @@ struct PreloadOptions {
   std::string plugin_address;  // this plugin's socket
   std::string containerd_address;
   std::string ns;
-  std::string snapshotter;
+  std::string snapshotter;  // unpacked into this one; empty: not unpacked
 };
 
 class Preloader {

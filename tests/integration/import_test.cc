@@ -264,6 +264,36 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
       << env.failure_logs();
 }
 
+// --preload with --no-unpack: registered, complete, and not unpacked.
+TEST(PreloadTest, NoUnpackRegistersWithoutUnpacking) {
+  REQUIRE_PREREQUISITES();
+  TempDir preload;
+  ContainerdEnv env(ContentStore::kPlugin,
+                    {"--containerd", "@CONTAINERD@", "--preload",
+                     preload.path(), "--no-unpack"});
+  std::string layout = env.dir() + "/layout";
+  ASSERT_TRUE(MakeOciImage(layout, "v1", {{"Files/p.txt", "preloaded"}}));
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout + ":v1",
+                        "docker-archive:" + preload.Join("a.tar") +
+                            ":example.com/pre:packed"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  bool logged = false;
+  for (int i = 0; i < 200 && !logged; ++i) {
+    logged = ReadFileOrDie(env.plugin_log()).find("1 imported") !=
+             std::string::npos;
+    if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(logged) << env.failure_logs();
+  RunResult check = env.Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, HasSubstr("example.com/pre:packed"));
+  EXPECT_THAT(check.output, HasSubstr("complete"));
+  EXPECT_THAT(check.output, HasSubstr("false"))
+      << "registered, not unpacked: " << check.output;
+  EXPECT_THAT(check.output, Not(HasSubstr("incomplete")));
+}
+
 }  // namespace
 }  // namespace hpc::testing
 
