@@ -16,6 +16,9 @@ packages=(
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
   libre2-dev zstd gzip tar jq procps util-linux time python3
+  # the Windows builds' tests: wine64 runs them and upstream containerd.exe;
+  # curl plays a client that bypasses the plugin's pipe
+  wine64 curl xz-utils
 )
 
 missing=()

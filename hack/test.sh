@@ -2,23 +2,29 @@
 # Installs dependencies, builds, and runs every test:
 #   1. the whole suite (unit, integration against a real containerd, crash
 #      tests at a small scale) in a Release build, build/;
-#   2. the whole suite again, built by clang with AddressSanitizer and
+#   2. the Windows builds (hack/build-windows.sh, build-windows/; the first
+#      run makes the mingw-w64 sysroot, cached after): their unit suite
+#      under wine64, then tests/windows/wine_e2e.sh against upstream
+#      containerd.exe 1.7.13 and 2.1.5 from ../shared/peers/windows;
+#   3. the whole suite again, built by clang with AddressSanitizer and
 #      UndefinedBehaviorSanitizer, build-sanitize/ (the plugin and hpcimg
 #      the integration tests start are sanitized too);
-#   3. each libFuzzer target, from the same tree, for a short smoke run
+#   4. each libFuzzer target, from the same tree, for a short smoke run
 #      (hack/fuzz.sh).
-# Usage: hack/test.sh [--quick | --sanitize | --fuzz] [ctest args...]
+# Usage: hack/test.sh [--quick | --windows | --sanitize | --fuzz] [ctest args...]
 #   --quick      step 1 only
-#   --sanitize   step 2 only
-#   --fuzz       step 3 only (FUZZ_SECONDS per target, default 20)
+#   --windows    step 2 only
+#   --sanitize   step 3 only
+#   --fuzz       step 4 only (FUZZ_SECONDS per target, default 20)
 # Integration tests start their own containerd, plugin and registry; they
 # need root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps="suite sanitize fuzz"
+steps="suite windows sanitize fuzz"
 case "${1:-}" in
   --quick) steps="suite"; shift ;;
+  --windows) steps="windows"; shift ;;
   --sanitize) steps="sanitize"; shift ;;
   --fuzz) steps="fuzz"; shift ;;
 esac
@@ -39,6 +45,17 @@ for step in $steps; do
     suite)
       echo "== test suite (Release)"
       run_suite build -DCMAKE_BUILD_TYPE=Release
+      ;;
+    windows)
+      echo "== Windows builds under wine64"
+      bash hack/build-windows.sh build-windows
+      # The end-to-end suite makes its test archives with the Linux hpcimg.
+      cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+      cmake --build build --target hpcimg
+      (cd build-windows &&
+        WINEDEBUG=-all WINEPREFIX=$(bash ../hack/wine-env.sh "$PWD/wine-prefix") \
+          ctest --output-on-failure "${ctest_args[@]}")
+      HPC_LINUX_HPCIMG=build/bin/hpcimg bash tests/windows/wine_e2e.sh build-windows
       ;;
     sanitize)
       echo "== test suite under ASan and UBSan"

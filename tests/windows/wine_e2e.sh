@@ -60,6 +60,8 @@ cp "$build/bin/hpc-content-plugin.exe" "$build/bin/hpcimg.exe" "$drive/"
 # Test images, made by the Linux build.
 "$linux_hpcimg" copy base: "oci-archive:$drive/base-oci.tar" -q
 "$linux_hpcimg" copy base: "docker-archive:$drive/base-docker.tar:example.com/wine/base:v1" -q
+mkdir -p "$drive/preload"
+"$linux_hpcimg" copy base: "docker-archive:$drive/preload/base.tar:example.com/wine/preloaded:v1" -q
 
 # wait_for FILE PATTERN SECONDS
 wait_for() {
@@ -89,6 +91,15 @@ ctr_raw() {
 }
 ctr() { ctr_raw "$@" | tr -d '\r'; }
 has_image() { ctr -n "$1" images ls -q | grep -qxF "$2"; }
+# has_image, within 30 s.
+comes_image() {
+  local i
+  for i in $(seq 30); do
+    has_image "$1" "$2" && return 0
+    sleep 1
+  done
+  return 1
+}
 proxy_is_content_store() {
   ctr plugins ls >"$work/plugins-$release.txt"
   # The only content store that loaded is the proxy.
@@ -198,14 +209,19 @@ EOF
   head -c 1000000 /dev/urandom >"$work/kept"
   kept=sha256:$(sha256sum "$work/kept" | cut -d' ' -f1)
   ctr content ingest kept-ref <"$work/kept" >/dev/null
+  # A root for containerd's garbage collector, which would take it otherwise.
+  ctr content label "$kept" containerd.io/gc.root=e2e >/dev/null
   head -c 200000000 /dev/zero | ctr content ingest big-ref >/dev/null 2>&1 &
   writer=$!
   sleep 2
   kill -9 "$plugin_pid"
   wait "$writer" 2>/dev/null
-  check "$release: plugin restarts on its store" start_plugin "$work/plugin2-$release.log"
+  check "$release: plugin restarts on its store" start_plugin "$work/plugin2-$release.log" \
+    --containerd "$pipe" --preload 'C:\preload' --no-unpack
   ctr_raw content get "$kept" >"$work/kept.back"
   check "$release: nothing committed was lost" cmp "$work/kept" "$work/kept.back"
+  check "$release: --preload registered the folder's archive" \
+    comes_image k8s.io example.com/wine/preloaded:v1
 
   kill -9 "${pids[@]}" 2>/dev/null
   wait "${pids[@]}" 2>/dev/null
