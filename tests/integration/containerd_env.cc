@@ -37,11 +37,14 @@ int ExitCode(int status) {
 std::string MissingPrerequisites() {
   if (geteuid() != 0)
     return "integration tests need root (containerd mounts snapshots)";
-  for (const char* tool :
-       {"containerd", "ctr", "skopeo", "umoci", "docker-registry"}) {
-    if (!OnPath(tool))
-      return std::string(tool) + " is not installed; run hack/deps.sh";
+  const ContainerdRelease& release = TestedRelease();
+  for (const std::string& tool :
+       {release.containerd, release.ctr, std::string("skopeo"),
+        std::string("umoci"), std::string("docker-registry")}) {
+    if (!OnPath(tool)) return tool + " is not installed; run hack/deps.sh";
   }
+  if (release.version.empty())
+    return release.containerd + " --version names no release";
   if (access(HPC_BIN_DIR "/hpc-content-plugin", X_OK) != 0) {
     return "hpc-content-plugin is not built in " HPC_BIN_DIR;
   }
@@ -65,10 +68,18 @@ ContainerdEnv::~ContainerdEnv() {
 }
 
 void ContainerdEnv::WriteConfig() {
-  std::string config = "version = 2\n";
+  const ContainerdRelease& release = TestedRelease();
+  std::string config =
+      "version = " + std::to_string(release.config_version()) + "\n";
   config += "root = \"" + dir_.Join("root") + "\"\n";
   config += "state = \"" + dir_.Join("state") + "\"\n";
+  // No CRI (2.x splits it in three) and no NRI (its socket is host-wide).
   config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"";
+  if (release.major >= 2) {
+    config +=
+        ", \"io.containerd.cri.v1.images\", \"io.containerd.cri.v1.runtime\"";
+  }
+  if (release.AtLeast(1, 7)) config += ", \"io.containerd.nri.v1.nri\"";
   if (store_ == ContentStore::kPlugin)
     config += ", \"io.containerd.content.v1.content\"";
   config += "]\n";
@@ -107,7 +118,7 @@ int ContainerdEnv::StopPlugin(int signal) {
 
 bool ContainerdEnv::StartContainerd() {
   containerd_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"containerd", "--config",
+      std::vector<std::string>{TestedRelease().containerd, "--config",
                                dir_.Join("config.toml")},
       dir_.Join("containerd.log"));
   if (!WaitForSocket(address(), 20000)) return false;
@@ -143,8 +154,8 @@ bool ContainerdEnv::Stop() {
 RunResult ContainerdEnv::Ctr(const std::vector<std::string>& args,
                              const std::string& ns,
                              const std::string& stdin_data) {
-  std::vector<std::string> argv = {"ctr", "--address", address(), "--namespace",
-                                   ns};
+  std::vector<std::string> argv = {TestedRelease().ctr, "--address", address(),
+                                   "--namespace", ns};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, stdin_data);
 }

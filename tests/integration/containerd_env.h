@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/integration/containerd_release.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 

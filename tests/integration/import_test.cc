@@ -281,8 +281,8 @@ TEST(PreloadTest, NoUnpackRegistersWithoutUnpacking) {
   ASSERT_TRUE(env.Start()) << env.failure_logs();
   bool logged = false;
   for (int i = 0; i < 200 && !logged; ++i) {
-    logged = ReadFileOrDie(env.plugin_log()).find("1 imported") !=
-             std::string::npos;
+    logged =
+        ReadFileOrDie(env.plugin_log()).find("1 imported") != std::string::npos;
     if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(logged) << env.failure_logs();
