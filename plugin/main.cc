@@ -46,7 +46,10 @@ is a named pipe, \\.\pipe\hpc-content by default, written in TOML as
 
 With --inject-base the plugin also puts the HostProcess base image into the
 store and registers it in containerd (namespace k8s.io by default) as soon
-as containerd answers.
+as containerd answers. Injected and preloaded images are pinned: their
+records carry io.cri-containerd.pinned=pinned, which keeps kubelet's image
+garbage collection off them (containerd 1.6.22+, 1.7.3+); --no-pin leaves
+that label off.
 
 Start the plugin before containerd. When asked to stop (SIGTERM or SIGINT;
 on Windows Ctrl-C, Ctrl-Break, or a service stop) it lets running calls
@@ -71,6 +74,7 @@ struct Options {
   std::string service;
   std::string log_level = "info";
   bool no_unpack = false;
+  bool no_pin = false;
   bool version = false;
 };
 
@@ -89,7 +93,7 @@ int Serve(const Options& options) {
   if (options.inject_base) {
     auto started = hpc::inject::BaseInjector::Start(
         **store, {options.containerd, options.ns, options.base_name,
-                  options.snapshotter});
+                  options.snapshotter, !options.no_pin});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -109,7 +113,8 @@ int Serve(const Options& options) {
   if (!options.preload.empty()) {
     auto started = hpc::inject::Preloader::Start(
         {options.preload, absl::StrCat(options.root, "/preload.journal"),
-         options.address, options.containerd, options.ns, options.snapshotter});
+         options.address, options.containerd, options.ns, options.snapshotter,
+         !options.no_pin});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -206,6 +211,9 @@ int main(int argc, char** argv) {
       "NAME");
   flags.Bool("no-unpack", &options.no_unpack,
              "register injected and preloaded images without unpacking them");
+  flags.Bool("no-pin", &options.no_pin,
+             "do not label injected and preloaded images "
+             "io.cri-containerd.pinned=pinned");
   flags.String("base-name", &options.base_name, "image name, for --inject-base",
                "NAME");
   flags.String("service", &options.service,

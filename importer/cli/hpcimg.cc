@@ -621,6 +621,9 @@ nothing.
   limit_flags.Add(flags);
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
+  flags.Bool("pin", &options.pin,
+             "label the records io.cri-containerd.pinned=pinned, so kubelet's "
+             "image garbage collection keeps the image");
   flags.String(
       "plugin-address", &options.plugin_address,
       "write blobs straight into hpc-content-plugin at this socket; containerd "

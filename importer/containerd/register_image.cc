@@ -95,6 +95,7 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
   const bool cri = options.cri_records && connection.ns() == kCriNamespace;
   Labels record_labels;
   if (cri) record_labels[kCriImageLabel] = "managed";
+  if (options.pin) record_labels[kCriPinnedLabel] = "pinned";
   for (const std::string& name : options.names) {
     records.push_back({name, target, record_labels});
   }

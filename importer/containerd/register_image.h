@@ -23,12 +23,19 @@ namespace hpc::containerd {
 
 inline constexpr char kCriNamespace[] = "k8s.io";
 inline constexpr char kCriImageLabel[] = "io.cri-containerd.image";
+// An image record with this label set to "pinned" is kept out of kubelet's
+// image garbage collection (containerd 1.6.22+ and 1.7.3+ report it to
+// kubelet; from 1.6.25 and 1.7.10 one pinned record pins the image).
+inline constexpr char kCriPinnedLabel[] = "io.cri-containerd.pinned";
 
 struct RegisterOptions {
   // Names to register the image under; at least one.
   std::vector<std::string> names;
   // In k8s.io, also the repo-digest and image-ID records CRI would create.
   bool cri_records = true;
+  // Label every record kCriPinnedLabel=pinned. Labels already on a record
+  // stay: registering without it does not unpin.
+  bool pin = false;
   // Runs after the blobs are in and before the records are made, under the
   // same lease (unpacking, for instance). Its error fails the registration.
   std::function<absl::Status(Connection&)> after_content;

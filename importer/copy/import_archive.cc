@@ -88,6 +88,7 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
                                              " (use --name to name it)"));
     }
     register_options.cri_records = options.cri_records;
+    register_options.pin = options.pin;
     register_options.progress = options.progress;
     register_options.lease_expiry = options.lease_expiry;
     if (options.unpack) {

@@ -27,6 +27,7 @@ struct ImportOptions {
   std::string containerd_address;
   std::string containerd_namespace;
   bool cri_records = true;
+  bool pin = false;  // label the records io.cri-containerd.pinned=pinned
   // When set, blobs are written straight into hpc-content-plugin at this
   // socket, and containerd (whose content store it is) only registers them
   // in the namespace, without receiving their bytes.

@@ -87,6 +87,7 @@ void BaseInjector::Run() {
     if (connection.ok()) {
       containerd::RegisterOptions register_options;
       register_options.names = {options_.image_name};
+      register_options.pin = options_.pin;
       if (!options_.snapshotter.empty()) {
         register_options.after_content = [&](containerd::Connection& c) {
           return unpack::Unpack(c, *image_, options_.snapshotter).status();

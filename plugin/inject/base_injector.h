@@ -26,6 +26,7 @@ struct InjectOptions {
   std::string ns;
   std::string image_name;
   std::string snapshotter;  // unpacked into this one; empty: not unpacked
+  bool pin = true;          // io.cri-containerd.pinned=pinned on its records
 };
 
 // Writes every blob of `image` into `store` that it does not hold yet.

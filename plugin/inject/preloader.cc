@@ -124,6 +124,7 @@ void Preloader::Run() {
     options.plugin_address = options_.plugin_address;
     options.snapshotter = options_.snapshotter;
     options.unpack = !options_.snapshotter.empty();
+    options.pin = options_.pin;
     auto result = copy::ImportArchive(path, options);
     if (!result.ok()) {
       log::Error("preload of %s failed (tried again at the next start): %s",

@@ -23,6 +23,7 @@ struct PreloadOptions {
   std::string containerd_address;
   std::string ns;
   std::string snapshotter;  // unpacked into this one; empty: not unpacked
+  bool pin = true;          // io.cri-containerd.pinned=pinned on its records
 };
 
 class Preloader {

@@ -175,8 +175,9 @@ class BaseContainerdTest : public ::testing::TestWithParam<ContentStore> {
  protected:
   void SetUp() override { REQUIRE_PREREQUISITES(); }
 
-  // The three CRI records, each managed and pointing at the base manifest.
-  void ExpectCriRecords(ContainerdEnv& env) {
+  // The three CRI records, each managed and pointing at the base manifest;
+  // each pinned, or none.
+  void ExpectCriRecords(ContainerdEnv& env, bool pinned = false) {
     RunResult ls = env.Ctr({"images", "ls"}, "k8s.io");
     const std::string digest = BaseDigest();
     EXPECT_THAT(ls.output, HasSubstr(kBaseName));
@@ -198,6 +199,10 @@ class BaseContainerdTest : public ::testing::TestWithParam<ContentStore> {
         {"images", "ls", "-q", "labels.\"io.cri-containerd.image\"==managed"},
         "k8s.io");
     EXPECT_EQ(managed.output, ids.output);
+    RunResult pins = env.Ctr(
+        {"images", "ls", "-q", "labels.\"io.cri-containerd.pinned\"==pinned"},
+        "k8s.io");
+    EXPECT_EQ(pins.output, pinned ? ids.output : "");
     RunResult check = env.Ctr({"images", "check"}, "k8s.io");
     size_t complete = 0;
     for (size_t pos = 0;
@@ -285,7 +290,7 @@ TEST_F(InjectBaseTest, PluginRegistersBaseImageWhenContainerdComesUp) {
   }
   ASSERT_TRUE(listed) << env.failure_logs();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ExpectCriRecords(env);
+  ExpectCriRecords(env, /*pinned=*/true);
   EXPECT_THAT(ReadFileOrDie(env.plugin_log()),
               HasSubstr("not registered yet, retrying"));
 
@@ -293,8 +298,23 @@ TEST_F(InjectBaseTest, PluginRegistersBaseImageWhenContainerdComesUp) {
   ASSERT_TRUE(env.Stop());
   ASSERT_TRUE(env.Start()) << env.failure_logs();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  ExpectCriRecords(env);
+  ExpectCriRecords(env, /*pinned=*/true);
   EXPECT_THAT(ReadFileOrDie(env.plugin_log()), HasSubstr("(already there)"));
+}
+
+TEST_F(InjectBaseTest, NoPinLeavesTheRecordsUnpinned) {
+  ContainerdEnv env(ContentStore::kPlugin, {"--inject-base", "--containerd",
+                                            "@CONTAINERD@", "--no-pin"});
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  bool registered = false;
+  for (int i = 0; i < 200 && !registered; ++i) {
+    registered =
+        ReadFileOrDie(env.plugin_log()).find("base image registered") !=
+        std::string::npos;
+    if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(registered) << env.failure_logs();
+  ExpectCriRecords(env, /*pinned=*/false);
 }
 
 }  // namespace

@@ -67,6 +67,19 @@ TEST_P(ImportTest, DockerAndOciArchivesUnpackedAndMountable) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(Images(), HasSubstr("example.com/app:v1"));
   EXPECT_THAT(Images(), HasSubstr("example.com/app:v2"));
+  const std::vector<std::string> pinned_filter = {
+      "images", "ls", "-q", "labels.\"io.cri-containerd.pinned\"==pinned"};
+  EXPECT_EQ(env_->Ctr(pinned_filter, "k8s.io").output, "")
+      << "nothing is pinned unless asked";
+  // --pin: the named record and the image's repo-digest and ID records,
+  // which it shares with v1 and v2.
+  RunResult pin = Import({"--pin", "--name", "example.com/app:pinned", oci});
+  ASSERT_EQ(pin.exit_code, 0) << pin.output;
+  std::string pinned = env_->Ctr(pinned_filter, "k8s.io").output;
+  EXPECT_THAT(pinned, HasSubstr("example.com/app:pinned\n"));
+  EXPECT_THAT(pinned, HasSubstr("example.com/app@sha256:"));
+  EXPECT_THAT(pinned, HasSubstr("\nsha256:"));
+  EXPECT_THAT(pinned, Not(HasSubstr("example.com/app:v1")));
 
   RunResult check = env_->Ctr({"images", "check"}, "k8s.io");
   EXPECT_THAT(check.output, Not(HasSubstr("incomplete")));
@@ -253,6 +266,11 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
   RunResult images = env.Ctr({"images", "ls", "-q"}, "k8s.io");
   EXPECT_THAT(images.output, HasSubstr("example.com/pre:a"));
   EXPECT_THAT(images.output, HasSubstr("example.com/pre:b"));
+  RunResult pinned = env.Ctr(
+      {"images", "ls", "-q", "labels.\"io.cri-containerd.pinned\"==pinned"},
+      "k8s.io");
+  EXPECT_THAT(pinned.output, HasSubstr("example.com/pre:a"));
+  EXPECT_THAT(pinned.output, HasSubstr("example.com/pre:b"));
   ASSERT_TRUE(log_has("base image registered"));
   RunResult check = env.Ctr({"images", "check"}, "k8s.io");
   EXPECT_THAT(check.output, Not(HasSubstr("false")))
