@@ -1,7 +1,10 @@
 #include "plugin/server/async_calls.h"
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/server_context.h>
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "plugin/server/blob_read.h"
@@ -186,7 +189,10 @@ class ListCall final : public StreamingCall<contentapi::ListContentRequest,
 };
 
 // Write: read a request, answer it, until the session is finished or the
-// client stops sending.
+// client stops sending. A first request whose ref another stream holds is
+// tried again on an alarm, with growing pauses, for up to
+// store::kRefLockWait: the holder may be a stream its client has just
+// closed, whose end this queue has yet to see.
 class WriteCall final : public AsyncCall {
  public:
   explicit WriteCall(const AsyncCallContext& context)
@@ -208,31 +214,24 @@ class WriteCall final : public AsyncCall {
       case State::kReading: {
         if (!ok) {
           // The client closed its side or went away; an unfinished ingest
-          // stays resumable.
+          // stays resumable, and its ref free from now.
+          session_.End();
           return Finish(
               received_ ? grpc::Status::OK
                         : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                        "write stream closed before its first "
                                        "message"));
         }
+        if (!received_) first_attempt_ = std::chrono::steady_clock::now();
         received_ = true;
-        grpc::Status handled = session_.Handle(request_, &response_);
-        // Written out: give the message's buffer back rather than keep up
-        // to 1 MiB per idle stream until its next message.
-        std::string().swap(*request_.mutable_data());
-        if (!handled.ok()) {
-          return Finish(handled);
-        }
-        if (session_.finished()) {
-          state_ = State::kFinishing;
-          stream_.WriteAndFinish(response_, grpc::WriteOptions(),
-                                 grpc::Status::OK, this);
-          return;
-        }
-        state_ = State::kWriting;
-        stream_.Write(response_, this);
-        return;
+        return HandleRequest();
       }
+      case State::kRetrying:
+        if (!ok) {
+          return Finish(
+              grpc::Status(grpc::StatusCode::CANCELLED, "server stopping"));
+        }
+        return HandleRequest();
       case State::kWriting:
         if (!ok) {
           return Finish(
@@ -246,6 +245,35 @@ class WriteCall final : public AsyncCall {
   }
 
  private:
+  void HandleRequest() {
+    grpc::Status handled = session_.Handle(request_, &response_);
+    const bool stopping =
+        context_.stopping != nullptr && context_.stopping->load();
+    if (session_.ref_busy() && !stopping &&
+        std::chrono::steady_clock::now() - first_attempt_ <
+            std::chrono::milliseconds(
+                absl::ToInt64Milliseconds(store::kRefLockWait))) {
+      state_ = State::kRetrying;
+      retry_pause_ = std::min(retry_pause_ * 2, std::chrono::milliseconds(50));
+      alarm_.Set(context_.cq, std::chrono::system_clock::now() + retry_pause_,
+                 this);
+      return;
+    }
+    // Written out: give the message's buffer back rather than keep up to
+    // 1 MiB per idle stream until its next message.
+    std::string().swap(*request_.mutable_data());
+    if (!handled.ok()) {
+      return Finish(handled);
+    }
+    if (session_.finished()) {
+      state_ = State::kFinishing;
+      stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK,
+                             this);
+      return;
+    }
+    state_ = State::kWriting;
+    stream_.Write(response_, this);
+  }
   void ReadRequest() {
     state_ = State::kReading;
     stream_.Read(&request_, this);
@@ -255,7 +283,7 @@ class WriteCall final : public AsyncCall {
     stream_.Finish(status, this);
   }
 
-  enum class State { kWaiting, kReading, kWriting, kFinishing };
+  enum class State { kWaiting, kReading, kRetrying, kWriting, kFinishing };
 
   const AsyncCallContext context_;
   grpc::ServerContext server_context_;
@@ -267,6 +295,9 @@ class WriteCall final : public AsyncCall {
   contentapi::WriteContentResponse response_;
   State state_ = State::kWaiting;
   bool received_ = false;
+  std::chrono::steady_clock::time_point first_attempt_;
+  std::chrono::milliseconds retry_pause_{1};
+  grpc::Alarm alarm_;
 };
 
 template <class Request, class Response>

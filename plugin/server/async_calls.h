@@ -10,6 +10,7 @@
 
 #include <grpcpp/completion_queue.h>
 
+#include <atomic>
 #include <string>
 
 #include "plugin/server/content_service.h"
@@ -39,6 +40,8 @@ struct AsyncCallContext {
   ContentService* content;
   grpc::ServerCompletionQueue* cq;
   const PeerFilter* peers = nullptr;  // null: every peer is served
+  // Set once the server stops: no call schedules new work on the queue.
+  const std::atomic<bool>* stopping = nullptr;
 };
 
 // Posts one waiting call for each Content method on `context.cq`; each call,

@@ -47,7 +47,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (absl::Status s = server->endpoint_->Listening(); !s.ok()) return s;
   for (auto& queue : server->queues_) {
     PostContentCalls({&server->service_, &server->content_, queue.get(),
-                      server->endpoint_->peers()});
+                      server->endpoint_->peers(), &server->stopping_});
     server->threads_.emplace_back(RunCompletionQueue, queue.get());
   }
   return server;
@@ -58,6 +58,7 @@ Server::~Server() { Shutdown(absl::ZeroDuration()); }
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  stopping_.store(true);
   if (server_ != nullptr) {
     // Running calls complete on the queue threads, which keep polling.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

@@ -6,6 +6,7 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +50,7 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::thread> threads_;
   bool shut_down_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace hpc::server

@@ -18,8 +18,13 @@ grpc::Status WriteSession::Begin(const api::WriteContentRequest& request) {
   }
   total_ = request.total();
   expected_ = request.expected();
-  auto writer = store_.OpenWriter(ref_, total_, expected_);
-  if (!writer.ok()) return ToGrpcStatus(writer.status());
+  auto writer =
+      store_.OpenWriter(ref_, total_, expected_, absl::ZeroDuration());
+  if (!writer.ok()) {
+    ref_busy_ = absl::IsUnavailable(writer.status());
+    return ToGrpcStatus(writer.status());
+  }
+  ref_busy_ = false;
   writer_ = std::move(*writer);
   return grpc::Status::OK;
 }
@@ -32,6 +37,11 @@ grpc::Status WriteSession::Fail(const absl::Status& status) {
   return ToGrpcStatus(status);
 }
 
+void WriteSession::End() {
+  finished_ = true;
+  writer_.reset();
+}
+
 grpc::Status WriteSession::Handle(const api::WriteContentRequest& request,
                                   api::WriteContentResponse* response) {
   if (finished_) {
@@ -40,7 +50,7 @@ grpc::Status WriteSession::Handle(const api::WriteContentRequest& request,
   }
   if (writer_ == nullptr) {
     if (grpc::Status s = Begin(request); !s.ok()) {
-      finished_ = true;
+      finished_ = !ref_busy_;
       return s;
     }
   }

@@ -5,7 +5,12 @@
 // starts over) or commits, and gets one response. A request whose expected
 // digest is already stored ends the stream with AlreadyExists and aborts the
 // ingest, as containerd's server does. When the stream ends without a
-// commit, destroying the session keeps the ingest for a resume.
+// commit, End (or destroying the session) keeps the ingest for a resume.
+//
+// A ref held by another stream is not waited for here (the caller's thread
+// serves other streams, the holder's among them): Handle answers
+// Unavailable with ref_busy() set, and the caller may try the same request
+// again later.
 #ifndef HPC_PLUGIN_SERVER_WRITE_SESSION_H_
 #define HPC_PLUGIN_SERVER_WRITE_SESSION_H_
 
@@ -29,6 +34,11 @@ class WriteSession {
       const containerd::services::content::v1::WriteContentRequest& request,
       containerd::services::content::v1::WriteContentResponse* response);
   bool finished() const { return finished_; }
+  // The last Handle found the ref held by another writer; nothing changed.
+  bool ref_busy() const { return ref_busy_; }
+  // The client closed its side: the ref is released at once, so it can be
+  // reopened before this stream is torn down.
+  void End();
 
  private:
   grpc::Status Begin(
@@ -41,6 +51,7 @@ class WriteSession {
   int64_t total_ = 0;
   std::string expected_;
   bool finished_ = false;
+  bool ref_busy_ = false;
 };
 
 }  // namespace hpc::server

@@ -290,7 +290,8 @@ absl::StatusOr<std::vector<IngestStatus>> Store::ListStatuses(
 }
 
 absl::StatusOr<std::unique_ptr<Writer>> Store::OpenWriter(
-    absl::string_view ref, int64_t total, absl::string_view expected) {
+    absl::string_view ref, int64_t total, absl::string_view expected,
+    absl::Duration lock_wait) {
   if (absl::Status s = ValidateRef(ref); !s.ok()) return s;
   if (total < 0) {
     return absl::InvalidArgumentError(
@@ -302,7 +303,7 @@ absl::StatusOr<std::unique_ptr<Writer>> Store::OpenWriter(
     if (!parsed.ok()) return parsed.status();
     want = *parsed;
   }
-  if (absl::Status s = locks_.Lock(ref); !s.ok()) return s;
+  if (absl::Status s = locks_.Lock(ref, lock_wait); !s.ok()) return s;
   if (want.has_value() && StatBlob(*want).ok()) {
     locks_.Unlock(ref);
     return absl::AlreadyExistsError(

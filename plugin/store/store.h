@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "importer/oci/digest.h"
 #include "plugin/store/blob_reader.h"
 #include "plugin/store/file_system.h"
@@ -34,6 +35,10 @@ namespace hpc::store {
 // Where the plugin keeps its store unless told otherwise:
 // /var/lib/hpc-content on Linux, C:\ProgramData\hpc-content on Windows.
 std::string DefaultStoreRoot();
+
+// How long OpenWriter waits for another writer to let go of a ref, as
+// containerd 1.6 and 1.7's local store retry for about a second.
+inline constexpr absl::Duration kRefLockWait = absl::Seconds(1);
 
 struct StoreOptions {
   // The file system to use; DefaultFileSystem() when null. Must outlive the
@@ -74,9 +79,12 @@ class Store {
       const std::vector<std::string>& filters);
   // Starts or resumes the ingest for `ref`. `total` and `expected` are what
   // the client expects to write (0 and empty when it does not know);
-  // AlreadyExists when `expected` is stored already.
+  // AlreadyExists when `expected` is stored already. When another writer
+  // holds `ref`, waits up to `lock_wait` for it (see RefLocks::Lock), then
+  // Unavailable.
   absl::StatusOr<std::unique_ptr<Writer>> OpenWriter(
-      absl::string_view ref, int64_t total, absl::string_view expected);
+      absl::string_view ref, int64_t total, absl::string_view expected,
+      absl::Duration lock_wait = kRefLockWait);
   absl::Status Abort(absl::string_view ref);
 
   const std::string& root() const { return root_; }

@@ -353,6 +353,38 @@ TEST_F(ContentServiceTest, SecondWriterIsUnavailable) {
   first->Finish();
 }
 
+// containerd's proxy writer closes its side and returns; the client may
+// reopen the ref at once (containerd's content testsuite does), before the
+// server has seen the first stream end.
+TEST_F(ContentServiceTest, RefReopensRightAfterHalfClose) {
+  int64_t written = 0;
+  for (int round = 0; round < 40; ++round) {
+    grpc::ClientContext ctx1;
+    auto first = stub_->Write(&ctx1);
+    api::WriteContentRequest req;
+    api::WriteContentResponse resp;
+    req.set_action(api::WRITE);
+    req.set_ref("reopened");
+    req.set_offset(written);
+    req.set_data("0123456789");
+    ASSERT_TRUE(Send(*first, req, &resp)) << "round " << round;
+    written += 10;
+    first->WritesDone();  // and no wait for the status
+
+    grpc::ClientContext ctx2;
+    auto second = stub_->Write(&ctx2);
+    api::WriteContentRequest stat;
+    stat.set_action(api::STAT);
+    stat.set_ref("reopened");
+    ASSERT_TRUE(Send(*second, stat, &resp))
+        << "round " << round << ": " << second->Finish().error_message();
+    EXPECT_EQ(resp.offset(), written);
+    second->WritesDone();
+    EXPECT_TRUE(second->Finish().ok());
+    EXPECT_TRUE(first->Finish().ok());
+  }
+}
+
 TEST_F(ContentServiceTest, ListInBatchesWithFilters) {
   for (int i = 0; i < 250; ++i) {
     std::map<std::string, std::string> labels;

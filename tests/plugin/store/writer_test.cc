@@ -201,6 +201,25 @@ TEST_F(WriterTest, SecondWriterOnBusyRefIsUnavailable) {
   EXPECT_TRUE(store_->OpenWriter("busy", 0, "").ok());
 }
 
+TEST_F(WriterTest, OpenWriterWaitsForAHolderThatLetsGo) {
+  auto first = store_->OpenWriter("handed-over", 0, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE((*first)->Write("abc").ok());
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    first->reset();
+  });
+  auto second = store_->OpenWriter("handed-over", 0, "");
+  release.join();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*second)->Status().offset, 3);
+  // Without waiting, a held ref is Unavailable at once.
+  EXPECT_EQ(store_->OpenWriter("handed-over", 0, "", absl::ZeroDuration())
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST_F(WriterTest, RacingWritersOnOneRefGetOneLock) {
   std::atomic<int> winners{0}, unavailable{0};
   std::vector<std::unique_ptr<Writer>> held(8);
