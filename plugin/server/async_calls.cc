@@ -251,8 +251,7 @@ class WriteCall final : public AsyncCall {
         context_.stopping != nullptr && context_.stopping->load();
     if (session_.ref_busy() && !stopping &&
         std::chrono::steady_clock::now() - first_attempt_ <
-            std::chrono::milliseconds(
-                absl::ToInt64Milliseconds(store::kRefLockWait))) {
+            absl::ToChronoMilliseconds(store::kRefLockWait)) {
       state_ = State::kRetrying;
       retry_pause_ = std::min(retry_pause_ * 2, std::chrono::milliseconds(50));
       alarm_.Set(context_.cq, std::chrono::system_clock::now() + retry_pause_,

@@ -5,10 +5,6 @@
 
 namespace hpc::store {
 
-absl::Status RefLocks::TryLock(absl::string_view ref) {
-  return Lock(ref, absl::ZeroDuration());
-}
-
 absl::Status RefLocks::Lock(absl::string_view ref, absl::Duration wait) {
   const std::string key(ref);
   absl::MutexLock lock(&mu_);

@@ -15,13 +15,9 @@ namespace hpc::store {
 
 class RefLocks {
  public:
-  // Takes the lock on `ref`; Unavailable, saying since when it is held, if
-  // another writer has it.
-  absl::Status TryLock(absl::string_view ref);
-  // Takes the lock, waiting up to `wait` for its holder to let go (as
-  // containerd 1.6 and 1.7's local store retry for about a second), so a
-  // client that reopens a ref right after closing its stream gets it back;
-  // then Unavailable.
+  // Takes the lock on `ref`, waiting up to `wait` (zero: not at all) for
+  // another writer to let go, as containerd 1.6 and 1.7's local store retry
+  // for about a second; then Unavailable, saying since when it is held.
   absl::Status Lock(absl::string_view ref, absl::Duration wait);
   void Unlock(absl::string_view ref);
 

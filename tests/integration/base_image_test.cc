@@ -306,14 +306,8 @@ TEST_F(InjectBaseTest, NoPinLeavesTheRecordsUnpinned) {
   ContainerdEnv env(ContentStore::kPlugin, {"--inject-base", "--containerd",
                                             "@CONTAINERD@", "--no-pin"});
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  bool registered = false;
-  for (int i = 0; i < 200 && !registered; ++i) {
-    registered =
-        ReadFileOrDie(env.plugin_log()).find("base image registered") !=
-        std::string::npos;
-    if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(registered) << env.failure_logs();
+  ASSERT_TRUE(env.WaitForPluginLog("base image registered"))
+      << env.failure_logs();
   ExpectCriRecords(env, /*pinned=*/false);
 }
 

@@ -151,6 +151,15 @@ bool ContainerdEnv::Stop() {
   return c == 0 && p == 0;
 }
 
+bool ContainerdEnv::WaitForPluginLog(const std::string& text) const {
+  for (int i = 0; i < 200; ++i) {
+    if (ReadFileOrDie(plugin_log()).find(text) != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 RunResult ContainerdEnv::Ctr(const std::vector<std::string>& args,
                              const std::string& ns,
                              const std::string& stdin_data) {

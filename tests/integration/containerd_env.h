@@ -77,6 +77,8 @@ class ContainerdEnv {
   std::string plugin_socket() const { return dir_.Join("content.sock"); }
   std::string plugin_root() const { return dir_.Join("content"); }
   std::string plugin_log() const { return dir_.Join("plugin.log"); }
+  // True once the plugin's log holds `text`, polled for up to 10 s.
+  bool WaitForPluginLog(const std::string& text) const;
   // Where blobs of the content store in use live.
   std::string blobs_dir() const;
   std::string failure_logs() const;

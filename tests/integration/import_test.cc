@@ -252,17 +252,9 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
   WriteFileOrDie(preload.Join("c-broken.tar"), "not an archive");
 
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  auto log_has = [&](const std::string& text) {
-    for (int i = 0; i < 200; ++i) {
-      if (ReadFileOrDie(env.plugin_log()).find(text) != std::string::npos)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  };
-  ASSERT_TRUE(log_has("2 imported, 0 already done, 1 failed"))
+  ASSERT_TRUE(env.WaitForPluginLog("2 imported, 0 already done, 1 failed"))
       << env.failure_logs();
-  EXPECT_TRUE(log_has("c-broken.tar failed"));
+  EXPECT_TRUE(env.WaitForPluginLog("c-broken.tar failed"));
   RunResult images = env.Ctr({"images", "ls", "-q"}, "k8s.io");
   EXPECT_THAT(images.output, HasSubstr("example.com/pre:a"));
   EXPECT_THAT(images.output, HasSubstr("example.com/pre:b"));
@@ -271,14 +263,14 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
       "k8s.io");
   EXPECT_THAT(pinned.output, HasSubstr("example.com/pre:a"));
   EXPECT_THAT(pinned.output, HasSubstr("example.com/pre:b"));
-  ASSERT_TRUE(log_has("base image registered"));
+  ASSERT_TRUE(env.WaitForPluginLog("base image registered"));
   RunResult check = env.Ctr({"images", "check"}, "k8s.io");
   EXPECT_THAT(check.output, Not(HasSubstr("false")))
       << "everything is unpacked: " << check.output;
 
   ASSERT_TRUE(env.Stop());
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  EXPECT_TRUE(log_has("0 imported, 2 already done, 1 failed"))
+  EXPECT_TRUE(env.WaitForPluginLog("0 imported, 2 already done, 1 failed"))
       << env.failure_logs();
 }
 
@@ -297,13 +289,7 @@ TEST(PreloadTest, NoUnpackRegistersWithoutUnpacking) {
                 .exit_code,
             0);
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  bool logged = false;
-  for (int i = 0; i < 200 && !logged; ++i) {
-    logged =
-        ReadFileOrDie(env.plugin_log()).find("1 imported") != std::string::npos;
-    if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(logged) << env.failure_logs();
+  ASSERT_TRUE(env.WaitForPluginLog("1 imported")) << env.failure_logs();
   RunResult check = env.Ctr({"images", "check"}, "k8s.io");
   EXPECT_THAT(check.output, HasSubstr("example.com/pre:packed"));
   EXPECT_THAT(check.output, HasSubstr("complete"));
