@@ -38,7 +38,8 @@ class UnaryCall final : public AsyncCall {
 
   UnaryCall(const AsyncCallContext& context, RequestMethod request_method,
             Handler handler)
-      : context_(context),
+      : AsyncCall(context.live),
+        context_(context),
         request_method_(request_method),
         handler_(handler),
         responder_(&server_context_) {
@@ -82,7 +83,7 @@ template <class Request, class Response>
 class StreamingCall : public AsyncCall {
  protected:
   explicit StreamingCall(const AsyncCallContext& context)
-      : context_(context), writer_(&server_context_) {}
+      : AsyncCall(context.live), context_(context), writer_(&server_context_) {}
 
   // Called once the request has arrived: prepare the messages.
   virtual grpc::Status Begin() = 0;
@@ -196,7 +197,8 @@ class ListCall final : public StreamingCall<contentapi::ListContentRequest,
 class WriteCall final : public AsyncCall {
  public:
   explicit WriteCall(const AsyncCallContext& context)
-      : context_(context),
+      : AsyncCall(context.live),
+        context_(context),
         stream_(&server_context_),
         session_(context.content->store()) {
     context_.service->RequestWrite(&server_context_, &stream_, context_.cq,
@@ -308,6 +310,22 @@ void PostUnary(
 }
 
 }  // namespace
+
+void LiveCalls::Add() {
+  absl::MutexLock lock(&mu_);
+  ++count_;
+}
+
+void LiveCalls::Remove() {
+  absl::MutexLock lock(&mu_);
+  --count_;
+}
+
+bool LiveCalls::AwaitNone(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto none = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return count_ == 0; };
+  return mu_.AwaitWithDeadline(absl::Condition(&none), deadline);
+}
 
 void PostContentCalls(const AsyncCallContext& context) {
   namespace api = contentapi;

@@ -13,17 +13,46 @@
 #include <atomic>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
 #include "plugin/server/content_service.h"
 #include "services/content/v1/content.grpc.pb.h"
 
 namespace hpc::server {
 
+// The calls alive on a server's queues. A queue may be shut down only once
+// no call can start another operation on it (gRPC aborts the process
+// otherwise), that is once every call has been deleted.
+class LiveCalls {
+ public:
+  void Add();
+  void Remove();
+  // Waits until no call is alive, or `deadline`; false at the deadline.
+  bool AwaitNone(absl::Time deadline);
+
+ private:
+  absl::Mutex mu_;
+  int count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // A tag on a completion queue.
 class AsyncCall {
  public:
-  virtual ~AsyncCall() = default;
+  explicit AsyncCall(LiveCalls* live) : live_(live) {
+    if (live_ != nullptr) live_->Add();
+  }
+  virtual ~AsyncCall() {
+    if (live_ != nullptr) live_->Remove();
+  }
+  AsyncCall(const AsyncCall&) = delete;
+  AsyncCall& operator=(const AsyncCall&) = delete;
   // `ok` is what the completion queue said of the operation that finished.
   virtual void Proceed(bool ok) = 0;
+
+ private:
+  LiveCalls* const live_;
 };
 
 // Decides whether a call from `peer` (as grpc::ServerContext::peer() names
@@ -42,6 +71,7 @@ struct AsyncCallContext {
   const PeerFilter* peers = nullptr;  // null: every peer is served
   // Set once the server stops: no call schedules new work on the queue.
   const std::atomic<bool>* stopping = nullptr;
+  LiveCalls* live = nullptr;  // counts the calls, if set
 };
 
 // Posts one waiting call for each Content method on `context.cq`; each call,

@@ -17,6 +17,10 @@ constexpr int kMaxMessageBytes = 16 << 20;
 // Threads, each polling its own completion queue. More than the cores, so a
 // call waiting on fsync does not hold up reads.
 constexpr int kQueueThreads = 4;
+// How long a stop waits, after the grace period, for cancelled calls to
+// wind up: each has at most one operation in flight, which completes at
+// once when its call is cancelled (a retry alarm within 50 ms).
+constexpr absl::Duration kWindUp = absl::Seconds(5);
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
@@ -47,7 +51,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (absl::Status s = server->endpoint_->Listening(); !s.ok()) return s;
   for (auto& queue : server->queues_) {
     PostContentCalls({&server->service_, &server->content_, queue.get(),
-                      server->endpoint_->peers(), &server->stopping_});
+                      server->endpoint_->peers(), &server->stopping_,
+                      &server->live_calls_});
     server->threads_.emplace_back(RunCompletionQueue, queue.get());
   }
   return server;
@@ -62,6 +67,13 @@ void Server::Shutdown(absl::Duration grace) {
   if (server_ != nullptr) {
     // Running calls complete on the queue threads, which keep polling.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  }
+  // Cancelled calls still answer on the queues; they are shut down once
+  // the last call is gone.
+  if (!live_calls_.AwaitNone(absl::Now() + kWindUp)) {
+    log::Error("calls still running %s after the server stopped; "
+               "stopping anyway",
+               absl::FormatDuration(kWindUp).c_str());
   }
   for (auto& queue : queues_) queue->Shutdown();
   for (auto& thread : threads_) thread.join();

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "plugin/server/async_calls.h"
 #include "plugin/server/content_service.h"
 #include "plugin/server/endpoint.h"
 #include "plugin/store/store.h"
@@ -51,6 +52,7 @@ class Server {
   std::vector<std::thread> threads_;
   bool shut_down_ = false;
   std::atomic<bool> stopping_{false};
+  LiveCalls live_calls_;
 };
 
 }  // namespace hpc::server

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "importer/oci/digester.h"
@@ -382,6 +383,49 @@ TEST_F(ContentServiceTest, RefReopensRightAfterHalfClose) {
     second->WritesDone();
     EXPECT_TRUE(second->Finish().ok());
     EXPECT_TRUE(first->Finish().ok());
+  }
+}
+
+// Clients that go away while the server stops: their calls still answer on
+// the queues after the server has stopped, and the queues close only after
+// the last one (gRPC aborts the process on an operation started on a closed
+// queue). What they wrote stays resumable.
+TEST_F(ContentServiceTest, StopsWhileClientsGoAway) {
+  server_->Shutdown(absl::ZeroDuration());
+  for (int round = 0; round < 20; ++round) {
+    auto server = Server::Start(*store_, socket_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto stub = api::Content::NewStub(grpc::CreateChannel(
+        "unix:" + socket_, grpc::InsecureChannelCredentials()));
+    constexpr int kStreams = 8;
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<std::unique_ptr<WriteStream>> streams;
+    for (int i = 0; i < kStreams; ++i) {
+      contexts.push_back(std::make_unique<grpc::ClientContext>());
+      streams.push_back(stub->Write(contexts.back().get()));
+      api::WriteContentRequest req;
+      api::WriteContentResponse resp;
+      req.set_action(api::WRITE);
+      req.set_ref(absl::StrCat("leaving-", i));
+      req.set_offset(round * 4);
+      req.set_data("abcd");
+      ASSERT_TRUE(Send(*streams.back(), req, &resp))
+          << "round " << round << " stream " << i;
+    }
+    // Half of them close their side, the others vanish, as the server stops.
+    for (int i = 0; i < kStreams; ++i) {
+      if (i % 2 == 0) {
+        streams[i]->WritesDone();
+      } else {
+        contexts[i]->TryCancel();
+      }
+    }
+    (*server)->Shutdown(absl::Milliseconds(round % 3));
+  }
+  for (int i = 0; i < 8; ++i) {
+    auto status = store_->Status(absl::StrCat("leaving-", i));
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_EQ(status->offset, 20 * 4) << "leaving-" << i;
   }
 }
 
