@@ -19,6 +19,9 @@ packages=(
   # the Windows builds' tests: wine64 runs them and upstream containerd.exe;
   # curl plays a client that bypasses the plugin's pipe
   wine64 curl xz-utils
+  # containerd's own content store testsuite, run against the plugin (Go,
+  # in GOPATH mode from Debian's packaged sources)
+  golang-go golang-github-containerd-containerd-dev
 )
 
 missing=()
