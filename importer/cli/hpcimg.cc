@@ -611,7 +611,9 @@ nothing.
   flags.String("platform", &platform,
                "manifest to take from an index: os/arch[:os.version prefix]",
                "PLATFORM");
-  flags.Bool("keep-index", &options.keep_index, "import an index as it is");
+  flags.Bool("keep-index", &options.keep_index,
+             "import an index as it is; the manifest --platform picks (or the "
+             "default one) is unpacked");
   flags.Bool("strip-os-version", &options.rewrite.strip_os_version,
              "also remove os.version from the config");
   flags.Bool("no-unpack", &no_unpack, "do not unpack into the snapshotter");

@@ -91,10 +91,29 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     register_options.pin = options.pin;
     register_options.progress = options.progress;
     register_options.lease_expiry = options.lease_expiry;
+    // A kept index is registered as it is, and the manifest the rewrite
+    // would have chosen from it is unpacked (as ctr images import unpacks
+    // the platform it is given).
+    std::unique_ptr<image::ImageSource> unpacked_manifest;
+    if (options.unpack && oci::IsIndex(image->root().media_type)) {
+      auto chosen = rewrite::ChooseManifest(*image, options.rewrite.platform);
+      if (!chosen.ok()) {
+        return absl::Status(
+            chosen.status().code(),
+            absl::StrCat("importing ", (*source)->name(),
+                         " with its index kept, the manifest to unpack: ",
+                         chosen.status().message(), " (or --no-unpack)"));
+      }
+      unpacked_manifest = image::WithRoot(*image, chosen->manifest);
+      result.changes.push_back(absl::StrCat("index kept; unpacking its manifest ",
+                                            chosen->description));
+    }
     if (options.unpack) {
       register_options.after_content =
           [&](containerd::Connection& c) -> absl::Status {
-        auto unpacked = unpack::Unpack(c, *image, options.snapshotter);
+        image::ImageSource& to_unpack =
+            unpacked_manifest != nullptr ? *unpacked_manifest : *image;
+        auto unpacked = unpack::Unpack(c, to_unpack, options.snapshotter);
         if (!unpacked.ok()) return unpacked.status();
         result.unpacked = *unpacked;
         return absl::OkStatus();

@@ -66,7 +66,31 @@ absl::Status Collect(ImageSource& source, const oci::Descriptor& d, int depth,
   return absl::OkStatus();
 }
 
+class RerootedImage final : public ImageSource {
+ public:
+  RerootedImage(ImageSource& inner, oci::Descriptor root)
+      : inner_(inner), root_(std::move(root)) {}
+  const std::string& name() const override { return inner_.name(); }
+  const oci::Descriptor& root() const override { return root_; }
+  std::vector<std::string> image_names() const override {
+    return inner_.image_names();
+  }
+  absl::StatusOr<std::unique_ptr<BlobStream>> Open(
+      const oci::Descriptor& blob) override {
+    return inner_.Open(blob);
+  }
+
+ private:
+  ImageSource& inner_;
+  const oci::Descriptor root_;
+};
+
 }  // namespace
+
+std::unique_ptr<ImageSource> WithRoot(ImageSource& source,
+                                      oci::Descriptor root) {
+  return std::make_unique<RerootedImage>(source, std::move(root));
+}
 
 std::unique_ptr<BlobStream> StreamOf(std::string bytes) {
   return std::make_unique<StringStream>(std::move(bytes));

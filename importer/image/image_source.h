@@ -41,6 +41,11 @@ absl::StatusOr<std::string> ReadSmallBlob(ImageSource& source,
 // The config digest of an image whose root is a manifest (its image ID).
 absl::StatusOr<oci::Digest> ConfigDigest(ImageSource& source);
 
+// `source` read from another root, one of its manifests say; `source` must
+// outlive it.
+std::unique_ptr<ImageSource> WithRoot(ImageSource& source,
+                                      oci::Descriptor root);
+
 // A stream over bytes in memory.
 std::unique_ptr<BlobStream> StreamOf(std::string bytes);
 

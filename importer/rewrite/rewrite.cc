@@ -82,12 +82,12 @@ std::string ListChoices(const std::vector<Candidate>& candidates) {
 }
 
 absl::StatusOr<Candidate> Choose(const std::vector<Candidate>& candidates,
-                                 const RewriteOptions& options,
+                                 const std::optional<Platform>& platform,
                                  const std::string& name) {
   std::vector<const Candidate*> matches;
   for (const Candidate& c : candidates) {
-    if (options.platform.has_value()) {
-      const Platform& want = *options.platform;
+    if (platform.has_value()) {
+      const Platform& want = *platform;
       if (c.platform.os != want.os ||
           c.platform.architecture != want.architecture)
         continue;
@@ -101,8 +101,7 @@ absl::StatusOr<Candidate> Choose(const std::vector<Candidate>& candidates,
     }
     matches.push_back(&c);
   }
-  std::string wanted =
-      options.platform.has_value() ? options.platform->ToString() : "windows";
+  std::string wanted = platform.has_value() ? platform->ToString() : "windows";
   if (matches.empty()) {
     return absl::NotFoundError(absl::StrCat(
         name, ": no manifest for ", wanted,
@@ -131,25 +130,32 @@ absl::StatusOr<Candidate> Choose(const std::vector<Candidate>& candidates,
 
 }  // namespace
 
+absl::StatusOr<ManifestChoice> ChooseManifest(
+    image::ImageSource& source, const std::optional<Platform>& platform) {
+  std::vector<Candidate> candidates;
+  if (absl::Status s = Collect(source, source.root(), 0, candidates); !s.ok())
+    return s;
+  if (candidates.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source.name(), ": the index lists no manifest"));
+  }
+  auto chosen = Choose(candidates, platform, source.name());
+  if (!chosen.ok()) return chosen.status();
+  return ManifestChoice{chosen->descriptor, Describe(*chosen)};
+}
+
 absl::StatusOr<RewriteResult> RewriteToSingleManifest(
     image::ImageSource& source, const RewriteOptions& options) {
   auto image = std::make_unique<RewrittenImage>(source);
   RewriteResult result;
   oci::Descriptor manifest_desc = source.root();
   if (oci::IsIndex(source.root().media_type)) {
-    std::vector<Candidate> candidates;
-    if (absl::Status s = Collect(source, source.root(), 0, candidates); !s.ok())
-      return s;
-    if (candidates.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source.name(), ": the index lists no manifest"));
-    }
-    auto chosen = Choose(candidates, options, source.name());
+    auto chosen = ChooseManifest(source, options.platform);
     if (!chosen.ok()) return chosen.status();
-    manifest_desc = chosen->descriptor;
+    manifest_desc = chosen->manifest;
     result.changes.push_back(absl::StrCat("index ", source.root().digest.str(),
                                           " replaced by its manifest ",
-                                          Describe(*chosen)));
+                                          chosen->description));
   } else if (!oci::IsManifest(source.root().media_type)) {
     return absl::InvalidArgumentError(
         absl::StrCat(source.name(), ": media type ", source.root().media_type,

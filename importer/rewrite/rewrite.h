@@ -35,6 +35,17 @@ struct RewriteResult {
 absl::StatusOr<RewriteResult> RewriteToSingleManifest(
     image::ImageSource& source, const RewriteOptions& options);
 
+// The manifest that RewriteToSingleManifest takes from `source`'s index
+// (nested indexes included): the one `platform` names, or the Windows one
+// with the highest os.version. An error lists the choices when none or
+// several fit.
+struct ManifestChoice {
+  oci::Descriptor manifest;  // as the index lists it, platform included
+  std::string description;   // "sha256:... (windows/amd64:10.0.20348.1)"
+};
+absl::StatusOr<ManifestChoice> ChooseManifest(
+    image::ImageSource& source, const std::optional<Platform>& platform);
+
 }  // namespace hpc::rewrite
 
 #endif  // HPC_IMPORTER_REWRITE_REWRITE_H_

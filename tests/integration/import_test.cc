@@ -39,6 +39,46 @@ class ImportTest : public ContainerdEnvTest {
     return env_->Ctr({"images", "ls", "-q"}, "k8s.io").output;
   }
 
+  // An OCI archive whose index (unnamed, so the index is the image) lists
+  // one Windows and one Linux manifest, each with its platform.
+  std::string MakeMultiPlatformArchive() {
+    multi_ = env_->dir() + "/multi";
+    EXPECT_TRUE(MakeOciImage(multi_, "win", {{"Files/w.txt", "windows"}},
+                             "windows", "amd64"));
+    EXPECT_TRUE(
+        MakeOciImage(multi_, "lin", {{"l.txt", "linux"}}, "linux", "amd64"));
+    RunResult set = RunCommand(
+        {"sh", "-c",
+         "cd " + multi_ +
+             " && for d in $(jq -r '.manifests[].digest' index.json); do "
+             "c=$(jq -r .config.digest blobs/sha256/${d#sha256:}); "
+             "os=$(jq -r .os blobs/sha256/${c#sha256:}); "
+             "jq -c --arg d \"$d\" --arg os \"$os\" '.manifests |= map(if "
+             ".digest == $d then "
+             "(del(.annotations) + {platform: {os: $os, architecture: "
+             "\"amd64\"}}) else . end)' "
+             "index.json > i && mv i index.json; done"});
+    EXPECT_EQ(set.exit_code, 0) << set.output;
+    std::string archive = env_->dir() + "/multi.tar";
+    EXPECT_EQ(RunCommand({"tar", "-C", multi_, "-cf", archive, "."}).exit_code,
+              0);
+    return archive;
+  }
+  // The first diff ID of the config of the layout's manifest for `os`.
+  std::string DiffIdOf(const std::string& os) {
+    return RunCommand(
+               {"sh", "-c",
+                "cd " + multi_ +
+                    " && d=$(jq -r '.manifests[] | select(.platform.os == \"" +
+                    os +
+                    "\") | .digest' index.json) && "
+                    "c=$(jq -r .config.digest blobs/sha256/${d#sha256:}) && "
+                    "jq -j '.rootfs.diff_ids[0]' blobs/sha256/${c#sha256:}"})
+        .output;
+  }
+
+  std::string multi_;
+
   std::string layout_;
 };
 
@@ -100,29 +140,7 @@ TEST_P(ImportTest, DockerAndOciArchivesUnpackedAndMountable) {
 }
 
 TEST_P(ImportTest, IndexBecomesPlatformlessManifest) {
-  // A multi-platform layout: one Windows and one Linux manifest, unnamed, so
-  // the layout's index is the image.
-  std::string multi = env_->dir() + "/multi";
-  ASSERT_TRUE(MakeOciImage(multi, "win", {{"Files/w.txt", "windows"}},
-                           "windows", "amd64"));
-  ASSERT_TRUE(
-      MakeOciImage(multi, "lin", {{"l.txt", "linux"}}, "linux", "amd64"));
-  // Give each entry its platform by reading its config.
-  RunResult set = RunCommand(
-      {"sh", "-c",
-       "cd " + multi +
-           " && for d in $(jq -r '.manifests[].digest' index.json); do "
-           "c=$(jq -r .config.digest blobs/sha256/${d#sha256:}); "
-           "os=$(jq -r .os blobs/sha256/${c#sha256:}); "
-           "jq -c --arg d \"$d\" --arg os \"$os\" '.manifests |= map(if "
-           ".digest == $d then "
-           "(del(.annotations) + {platform: {os: $os, architecture: "
-           "\"amd64\"}}) else . end)' "
-           "index.json > i && mv i index.json; done"});
-  ASSERT_EQ(set.exit_code, 0) << set.output;
-  std::string archive = env_->dir() + "/multi.tar";
-  ASSERT_EQ(RunCommand({"tar", "-C", multi, "-cf", archive, "."}).exit_code, 0);
-
+  std::string archive = MakeMultiPlatformArchive();
   RunResult r = Import({"--json", "--name", "example.com/multi:v1", archive});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("replaced by its manifest"));
@@ -148,6 +166,48 @@ TEST_P(ImportTest, IndexBecomesPlatformlessManifest) {
       Import({"--platform", "linux/arm64", "--name", "x:y", archive});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_THAT(none.output, HasSubstr("no manifest for linux/arm64"));
+}
+
+// --keep-index registers the index as it is and unpacks the manifest the
+// rewrite would have chosen (or --platform names), as ctr images import
+// unpacks the platform it is given.
+TEST_P(ImportTest, KeptIndexIsRegisteredAndItsManifestUnpacked) {
+  std::string archive = MakeMultiPlatformArchive();
+  const std::string windows_chain = DiffIdOf("windows");
+  const std::string linux_chain = DiffIdOf("linux");
+  ASSERT_THAT(windows_chain, HasSubstr("sha256:"));
+  ASSERT_NE(windows_chain, linux_chain);
+
+  RunResult r = Import(
+      {"--json", "--keep-index", "--name", "example.com/multi:kept", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"chainID\": \"" + windows_chain + "\""));
+  EXPECT_THAT(r.output, HasSubstr("index kept; unpacking its manifest"));
+  RunResult ls = env_->Ctr({"images", "ls"}, "k8s.io");
+  EXPECT_THAT(ls.output,
+              AllOf(HasSubstr("example.com/multi:kept"),
+                    HasSubstr("application/vnd.oci.image.index.v1+json")));
+  std::string snapshots = env_->Ctr({"snapshots", "ls"}, "k8s.io").output;
+  EXPECT_THAT(snapshots, HasSubstr(windows_chain));
+  EXPECT_THAT(snapshots, Not(HasSubstr(linux_chain)));
+
+  // --platform picks the other one.
+  RunResult linux = Import({"--json", "--keep-index", "--platform",
+                            "linux/amd64", "--name", "example.com/multi:lin",
+                            archive});
+  ASSERT_EQ(linux.exit_code, 0) << linux.output;
+  EXPECT_THAT(linux.output, HasSubstr("\"chainID\": \"" + linux_chain + "\""));
+  EXPECT_THAT(env_->Ctr({"snapshots", "ls"}, "k8s.io").output,
+              HasSubstr(linux_chain));
+
+  // A choice that cannot be made is an error before anything is written.
+  RunResult none = Import({"--keep-index", "--platform", "linux/arm64",
+                           "--name", "example.com/multi:none", archive});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.output, AllOf(HasSubstr("no manifest for linux/arm64"),
+                                 HasSubstr("--no-unpack")));
+  EXPECT_THAT(Images(), Not(HasSubstr("example.com/multi:none")));
+  EXPECT_EQ(env_->Ctr({"leases", "ls", "-q"}, "k8s.io").output, "");
 }
 
 TEST_P(ImportTest, BadArchivesLeaveNothingBehind) {
