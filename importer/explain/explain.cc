@@ -8,6 +8,7 @@
 #include "importer/oci/json.h"
 #include "importer/oci/manifest.h"
 #include "importer/oci/media_types.h"
+#include "importer/rewrite/rewrite.h"
 
 namespace hpc::explain {
 namespace {
@@ -33,8 +34,10 @@ rewrite::Platform ImportPlatform(const rewrite::Platform& config,
   return p;
 }
 
-absl::StatusOr<rewrite::Platform> ConfigPlatform(image::ImageSource& source) {
-  auto bytes = image::ReadSmallBlob(source, source.root());
+// The platform in the config of the manifest `manifest` of `source`.
+absl::StatusOr<rewrite::Platform> ConfigPlatform(
+    image::ImageSource& source, const oci::Descriptor& manifest_desc) {
+  auto bytes = image::ReadSmallBlob(source, manifest_desc);
   if (!bytes.ok()) return bytes.status();
   auto manifest =
       oci::Manifest::Parse(*bytes, absl::StrCat("manifest of ", source.name()));
@@ -47,10 +50,59 @@ absl::StatusOr<rewrite::Platform> ConfigPlatform(image::ImageSource& source) {
   return rewrite::Platform::FromJson(*doc);
 }
 
-bool HasWindowsEntry(const std::vector<IndexEntry>& entries) {
-  return std::any_of(entries.begin(), entries.end(), [](const IndexEntry& e) {
-    return e.platform && absl::AsciiStrToLower(e.platform->os) == "windows";
-  });
+// Whether `ctr images import` of an archive of a single manifest whose
+// config has `config` succeeds on every node with every release.
+bool ImportsEverywhere(const rewrite::Platform& config,
+                       const std::vector<NodeVersion>& nodes,
+                       const std::vector<ContainerdVersion>& releases) {
+  for (const NodeVersion& node : nodes) {
+    for (const ContainerdVersion& release : releases) {
+      if (!MatchPlatform(MatchingEraOf(release), node,
+                         ImportPlatform(config, node, release))
+               .matched) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The fix for an image that fails somewhere: what `hpcimg copy` makes of it
+// (a single manifest without platform data, which every release pulls as
+// is), with os.version stripped from its config when keeping it would make
+// `ctr images import` fail on any node and release. No fix when the manifest
+// the copy takes would still fail (not Windows, another architecture).
+absl::Status FindFix(image::ImageSource& source,
+                     const std::vector<NodeVersion>& nodes,
+                     const std::vector<ContainerdVersion>& releases,
+                     Explanation& out) {
+  oci::Descriptor manifest = source.root();
+  if (out.is_index) {
+    auto chosen = rewrite::ChooseManifest(source, std::nullopt);
+    if (!chosen.ok()) return absl::OkStatus();  // no Windows manifest
+    manifest = chosen->manifest;
+  }
+  auto config = ConfigPlatform(source, manifest);
+  if (!config.ok()) return config.status();
+  if (ImportsEverywhere(*config, nodes, releases)) {
+    if (!out.is_index) return absl::OkStatus();  // nothing a copy changes
+    out.fix = absl::StrCat(
+        "hpcimg copy ", out.image,
+        " DEST: a single Windows manifest without platform data, which every "
+        "containerd uses as is on every node");
+    return absl::OkStatus();
+  }
+  rewrite::Platform stripped = *config;
+  stripped.os_version.clear();
+  if (!ImportsEverywhere(stripped, nodes, releases)) return absl::OkStatus();
+  out.fix_strips_os_version = true;
+  out.fix = absl::StrCat(
+      "hpcimg copy --strip-os-version ", out.image,
+      " DEST: a single Windows manifest without platform data, which every "
+      "containerd uses as is on every node, and a config without os.version, "
+      "which passes ctr images import's filter on every node (hpcimg import "
+      "needs neither)");
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -84,7 +136,7 @@ absl::StatusOr<Explanation> Explain(
       out.entries.push_back(std::move(entry));
     }
   } else {
-    auto platform = ConfigPlatform(source);
+    auto platform = ConfigPlatform(source, source.root());
     if (!platform.ok()) return platform.status();
     out.config_platform = *platform;
   }
@@ -117,17 +169,9 @@ absl::StatusOr<Explanation> Explain(
       out.results.push_back(std::move(r));
     }
   }
-  if (out.fails && HasWindowsEntry(out.entries)) {
-    out.fix = absl::StrCat(
-        "hpcimg copy ", out.image,
-        " DEST: a single Windows manifest without platform data, which every "
-        "containerd uses as is on every node");
-  } else if (!out.is_index && out.import_fails) {
-    out.fix_strips_os_version = true;
-    out.fix = absl::StrCat(
-        "hpcimg copy --strip-os-version ", out.image,
-        " DEST, or hpcimg import instead of ctr images import: a config "
-        "without os.version passes ctr's filter on every node");
+  if (out.fails || out.import_fails) {
+    if (absl::Status s = FindFix(source, nodes, releases, out); !s.ok())
+      return s;
   }
   return out;
 }

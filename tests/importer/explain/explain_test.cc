@@ -11,6 +11,7 @@
 #include "importer/image/memory_image.h"
 #include "importer/oci/manifest.h"
 #include "importer/oci/media_types.h"
+#include "importer/rewrite/rewrite.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -66,11 +67,37 @@ TestImage MakeImage(const std::vector<Entry>& entries, bool single = false) {
   return t;
 }
 
+// Explain, and hold its fix to its promise: the image the fix writes (as
+// hpcimg explain --fix writes it) explains ok, IMPORT included, on the same
+// nodes and releases.
+absl::StatusOr<Explanation> ExplainAndCheckFix(
+    image::ImageSource& image, const std::vector<NodeVersion>& nodes,
+    const std::vector<ContainerdVersion>& releases) {
+  auto e = Explain(image, nodes, releases);
+  if (!e.ok() || e->fix.empty()) return e;
+  EXPECT_TRUE(e->fails || e->import_fails) << "a fix for an image that is ok";
+  rewrite::RewriteOptions options;
+  options.strip_os_version = e->fix_strips_os_version;
+  auto fixed = rewrite::RewriteToSingleManifest(image, options);
+  EXPECT_TRUE(fixed.ok()) << fixed.status();
+  if (!fixed.ok()) return e;
+  auto again = Explain(*fixed->image, nodes, releases);
+  EXPECT_TRUE(again.ok()) << again.status();
+  if (!again.ok()) return e;
+  EXPECT_FALSE(again->fails) << "the fix " << e->fix << " still fails:\n"
+                             << FormatTable(*again, false);
+  EXPECT_FALSE(again->import_fails)
+      << "ctr images import of the fix " << e->fix << " still fails:\n"
+      << FormatTable(*again, false);
+  EXPECT_TRUE(again->fix.empty());
+  return e;
+}
+
 // For each default node and release, in order: the digest selected, or "-".
 std::vector<std::string> Selected(
     const TestImage& t,
     std::vector<ContainerdVersion> releases = DefaultContainerdVersions()) {
-  auto e = Explain(*t.image, DefaultNodes(), releases);
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), releases);
   EXPECT_TRUE(e.ok()) << e.status();
   std::vector<std::string> out;
   for (const NodeResult& r : e->results) {
@@ -85,7 +112,7 @@ std::vector<std::string> Selected(
 
 TEST(ExplainTest, PlatformLessSingleManifestIsUsedAsIsEverywhere) {
   TestImage t = MakeImage({{"windows", "amd64", ""}}, /*single=*/true);
-  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   ASSERT_TRUE(e.ok());
   EXPECT_FALSE(e->is_index);
   ASSERT_EQ(e->results.size(), 9u);
@@ -103,7 +130,7 @@ TEST(ExplainTest, EmptyOsVersionEntryFailsOnlyBefore1618) {
   TestImage t = MakeImage({{"windows", "amd64", ""}});
   EXPECT_THAT(Selected(t),
               ElementsAre("-", "#0", "#0", "-", "#0", "#0", "-", "#0", "#0"));
-  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_THAT(e->fix, HasSubstr("hpcimg copy test:image DEST"));
   EXPECT_FALSE(e->fix_strips_os_version);
@@ -119,7 +146,7 @@ TEST(ExplainTest, ExactBuildEntries) {
 
 TEST(ExplainTest, Ws2022EntryOnWs2025Node) {
   TestImage t = MakeImage({{"windows", "amd64", "10.0.20348.2227"}});
-  auto e = Explain(
+  auto e = ExplainAndCheckFix(
       *t.image, {NodeVersion{10, 0, 26100}},
       {*ContainerdVersion::Parse("1.6.18"), *ContainerdVersion::Parse("1.7.5"),
        *ContainerdVersion::Parse("1.7.6"), *ContainerdVersion::Parse("2.2.0")});
@@ -137,7 +164,7 @@ TEST(ExplainTest, SeveralRevisionsOfOneBuild) {
   TestImage t = MakeImage({{"windows", "amd64", "10.0.20348.1"},
                            {"windows", "amd64", "10.0.20348.10"},
                            {"windows", "amd64", "10.0.20348.9"}});
-  auto e = Explain(
+  auto e = ExplainAndCheckFix(
       *t.image, {NodeVersion{10, 0, 20348}},
       {*ContainerdVersion::Parse("1.6.18"), *ContainerdVersion::Parse("2.0.0"),
        *ContainerdVersion::Parse("2.2.0")});
@@ -163,7 +190,7 @@ TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
   TestImage t = MakeImage({{"linux", "amd64", ""}, {"linux", "arm64", ""}});
   EXPECT_THAT(Selected(t),
               ElementsAre("-", "-", "-", "-", "-", "-", "-", "-", "-"));
-  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_TRUE(e->fix.empty());
   EXPECT_THAT(e->results[0].reason, HasSubstr("#0 (os linux)"));
@@ -182,7 +209,7 @@ TEST(ExplainTest, EntryWithoutPlatformIsTakenWhenNothingElseMatches) {
 TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
   TestImage t =
       MakeImage({{"windows", "amd64", "10.0.17763.5329"}}, /*single=*/true);
-  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   ASSERT_TRUE(e.ok());
   std::vector<bool> imports;
   for (const NodeResult& r : e->results) imports.push_back(r.import_ok);
@@ -196,7 +223,7 @@ TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
 
 TEST(ExplainTest, JsonIsHostMajorWithTheIssueFields) {
   TestImage t = MakeImage({{"windows", "amd64", ""}});
-  auto e = Explain(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   oci::Json j = ToJson(*e);
   EXPECT_EQ(j["image"], "test:image");
   EXPECT_EQ(j["kind"], "index");
@@ -246,6 +273,14 @@ TEST(ExplainCommandTest, ExplainsFixesAndTheFixWorksEverywhere) {
   EXPECT_EQ(j["verdict"], "ok");
   EXPECT_EQ(j["results"].size(), 1u);
   EXPECT_EQ(j["results"][0]["host"], "10.0.26100");
+
+  // And on every default node and release, ctr images import included.
+  run = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", "--json", "oci-archive:" + fixed});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  j = oci::Json::parse(run.output);
+  EXPECT_EQ(j["verdict"], "ok");
+  EXPECT_EQ(j["results"].size(), 9u);
 }
 
 TEST(ExplainCommandTest, BadArgumentsAreNamed) {
