@@ -22,6 +22,33 @@ bool ParseNumber(absl::string_view text, uint32_t max, uint32_t* out) {
   return true;
 }
 
+// Go's strconv.Atoi, its error ignored: an optional sign and decimal
+// digits; anything else is 0, and a number out of int64's range its limit.
+int64_t GoAtoiIgnoringError(absl::string_view text) {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty()) return 0;
+  uint64_t value = 0;
+  bool overflow = false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return 0;
+    if (value > (UINT64_MAX - 9) / 10) {
+      overflow = true;
+    } else {
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+  }
+  if (negative) {
+    if (overflow || value > uint64_t{INT64_MAX} + 1) return INT64_MIN;
+    return static_cast<int64_t>(0 - value);
+  }
+  if (overflow || value > uint64_t{INT64_MAX}) return INT64_MAX;
+  return static_cast<int64_t>(value);
+}
+
 }  // namespace
 
 absl::StatusOr<NodeVersion> NodeVersion::Parse(absl::string_view text) {
@@ -54,6 +81,18 @@ ImageBuild ParseImageBuild(absl::string_view os_version) {
       !ParseNumber(parts[2], 65535, &b.build)) {
     return ImageBuild{};
   }
+  b.valid = true;
+  return b;
+}
+
+ImageBuild ParseImageBuildAtoi(absl::string_view os_version) {
+  std::vector<absl::string_view> parts = absl::StrSplit(os_version, '.');
+  ImageBuild b;
+  if (parts.size() < 3) return b;
+  // Go's conversions to unsigned types keep the low bits.
+  b.major = static_cast<uint8_t>(GoAtoiIgnoringError(parts[0]));
+  b.minor = static_cast<uint8_t>(GoAtoiIgnoringError(parts[1]));
+  b.build = static_cast<uint16_t>(GoAtoiIgnoringError(parts[2]));
   b.valid = true;
   return b;
 }

@@ -34,6 +34,13 @@ struct ImageBuild {
 };
 ImageBuild ParseImageBuild(absl::string_view os_version);
 
+// An image's os.version read the way containerd 1.6.23+ and 1.7.6 to 1.7.x
+// read it: split at dots, at least three fields, each through strconv.Atoi
+// with its error ignored (a field that is not a number reads as 0, one out
+// of int64's range as its limit), then cut to uint8, uint8 and uint16.
+// Valid whenever there are three fields.
+ImageBuild ParseImageBuildAtoi(absl::string_view os_version);
+
 // The revision (4th number) of an os.version, 0 when there is none.
 int Revision(absl::string_view os_version);
 

@@ -43,7 +43,7 @@ uint32_t OldestRunnableBuild(uint32_t node, bool knows_ltsc2025) {
 PlatformMatch No(std::string why) { return {false, 0, std::move(why)}; }
 
 PlatformMatch MatchVersion(const MatchingEra& era, const NodeVersion& node,
-                           const std::string& os_version, int rank) {
+                           std::string os_version, int rank) {
   const std::string prefix = node.ToString();
   if (os_version.empty()) {
     if (era.version_rule == VersionRule::kBuildPrefix) {
@@ -63,11 +63,23 @@ PlatformMatch MatchVersion(const MatchingEra& era, const NodeVersion& node,
     return No(absl::StrCat("os.version ", os_version, " does not start with ",
                            prefix));
   }
-  ImageBuild image = ParseImageBuild(os_version);
+  ImageBuild image = era.version_parsing == VersionParsing::kAtoiTruncated
+                         ? ParseImageBuildAtoi(os_version)
+                         : ParseImageBuild(os_version);
   if (!image.valid) {
     return No(
         absl::StrCat("os.version ", os_version, " is not major.minor.build"));
   }
+  // What this containerd reads, when it is not what is written.
+  std::string read_as;
+  if (era.version_parsing == VersionParsing::kAtoiTruncated &&
+      !absl::StartsWith(
+          os_version, absl::StrCat(image.major, ".", image.minor, ".",
+                                   image.build))) {
+    read_as = absl::StrCat(" (read as ", image.major, ".", image.minor, ".",
+                           image.build, ")");
+  }
+  os_version = absl::StrCat(os_version, read_as);
   if (BuildsCompatible(node, image, era.knows_ltsc2025)) {
     if (image.build == node.build) {
       return {true, rank,
@@ -104,12 +116,23 @@ bool BuildsCompatible(const NodeVersion& node, const ImageBuild& image,
 
 PlatformMatch MatchPlatform(const MatchingEra& era, const NodeVersion& node,
                             const rewrite::Platform& platform) {
-  const std::string os = absl::AsciiStrToLower(platform.os);
-  if (os != "windows") return No(absl::StrCat("os ", platform.os));
-  if (era.os_compared_as_written && platform.os != "windows") {
-    return No(absl::StrCat("os \"", platform.os,
-                           "\" is not written \"windows\", as this containerd "
-                           "requires"));
+  if (era.os_compared_as_written) {
+    if (platform.os != "windows") {
+      if (absl::AsciiStrToLower(platform.os) != "windows" &&
+          !platform.os.empty()) {
+        return No(absl::StrCat("os ", platform.os));
+      }
+      return No(absl::StrCat("os \"", platform.os,
+                             "\" is not written \"windows\", as this "
+                             "containerd requires"));
+    }
+  } else {
+    // Normalised: lower-cased, and empty means the node's.
+    std::string os = absl::AsciiStrToLower(platform.os);
+    if (os.empty()) os = "windows";
+    if (os != "windows" && !(os == "linux" && era.admits_linux)) {
+      return No(absl::StrCat("os ", platform.os));
+    }
   }
   std::string arch = platform.architecture, variant = platform.variant;
   NormalizeArchitecture(arch, variant);
@@ -132,7 +155,12 @@ PlatformMatch MatchPlatform(const MatchingEra& era, const NodeVersion& node,
                              " which the node does not declare"));
     }
   }
-  return MatchVersion(era, node, platform.os_version, rank);
+  PlatformMatch m = MatchVersion(era, node, platform.os_version, rank);
+  if (absl::AsciiStrToLower(platform.os) == "linux") {
+    m.why = absl::StrCat("os linux passes this containerd's defaults (LCOW); ",
+                         m.why);
+  }
+  return m;
 }
 
 }  // namespace hpc::explain

@@ -193,7 +193,11 @@ TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
   auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_TRUE(e->fix.empty());
-  EXPECT_THAT(e->results[0].reason, HasSubstr("#0 (os linux)"));
+  // 1.6.17's defaults admit linux (LCOW); os.version decides there.
+  EXPECT_THAT(e->results[0].reason,
+              HasSubstr("#0 (os linux passes this containerd's defaults "
+                        "(LCOW); no os.version"));
+  EXPECT_THAT(e->results[1].reason, HasSubstr("#0 (os linux)"));
   EXPECT_THAT(
       FormatTable(*e, false),
       HasSubstr("none by rewriting: the index has no Windows manifest"));

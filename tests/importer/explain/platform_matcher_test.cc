@@ -185,6 +185,92 @@ TEST(OrderTest, EntriesWithoutPlatformAreKeptLast) {
             (std::vector<std::string>{"(none)"}));
 }
 
+rewrite::Platform WithOs(std::string os, std::string os_version) {
+  rewrite::Platform p = Windows(std::move(os_version));
+  p.os = std::move(os);
+  return p;
+}
+
+bool Matches(const char* release, uint32_t node,
+             const rewrite::Platform& platform) {
+  return MatchPlatform(Era(release), Node(node), platform).matched;
+}
+
+// platforms/defaults_windows.go at v1.6.23 (to v1.6.39): the compatibility
+// rule of hcsshim's osversion.CheckHostAndContainerCompat, whose only LTSC
+// floor is 20348; an empty os.version matches; os must be written
+// "windows" (the matcher checks p.OS == "windows"); no windows/386.
+TEST(EraFactsTest, Release1623UsesBuildCompatibility) {
+  EXPECT_TRUE(Matches("1.6.23", 26100, Windows("10.0.20348.1")));
+  EXPECT_TRUE(Matches("1.6.39", 22621, Windows("10.0.20348.1")));
+  EXPECT_FALSE(Matches("1.6.22", 26100, Windows("10.0.20348.1")));
+  EXPECT_FALSE(Matches("1.6.23", 17763, Windows("10.0.20348.1")));
+  EXPECT_FALSE(Matches("1.6.23", 20348, Windows("10.0.17763.1")));
+  EXPECT_TRUE(Matches("1.6.23", 20348, Windows("")));
+  EXPECT_FALSE(Matches("1.6.23", 20348, WithOs("Windows", "10.0.20348.1")));
+  rewrite::Platform x86 = Windows("10.0.20348.1");
+  x86.architecture = "386";
+  EXPECT_FALSE(Matches("1.6.23", 20348, x86));
+  EXPECT_TRUE(Matches("1.7.13", 20348, x86));
+  // Among matches, the highest revision first (Less of v1.6.23).
+  auto kept = SelectManifest(Era("1.6.23"), Node(26100),
+                             {Windows("10.0.26100.5"), Windows("10.0.20348.9")})
+                  .kept;
+  EXPECT_EQ(kept, (std::vector<size_t>{1, 0}));
+}
+
+// How os is compared. v1.6.17: Default()'s matcher normalises the entry
+// (lower-cased; empty is runtime.GOOS) before comparing, and its defaults
+// list windows and linux (for LCOW), the os.version prefix deciding.
+// v1.6.18 to v1.6.x: p.OS == "windows" as written. 1.7 and later: the
+// windows matcher normalises again.
+TEST(EraFactsTest, OsIsNormalisedExceptIn16From18) {
+  EXPECT_TRUE(Matches("1.6.17", 17763, WithOs("Windows", "10.0.17763.1")));
+  EXPECT_TRUE(Matches("1.6.17", 17763, WithOs("", "10.0.17763.1")));
+  EXPECT_TRUE(Matches("1.6.17", 17763, WithOs("linux", "10.0.17763.1")));
+  EXPECT_FALSE(Matches("1.6.17", 17763, WithOs("linux", "")));
+  for (const char* release : {"1.6.18", "1.6.22", "1.6.23", "1.6.39"}) {
+    EXPECT_FALSE(Matches(release, 17763, WithOs("Windows", "10.0.17763.1")))
+        << release;
+    EXPECT_FALSE(Matches(release, 17763, WithOs("", "10.0.17763.1")))
+        << release;
+    EXPECT_FALSE(Matches(release, 17763, WithOs("linux", "10.0.17763.1")))
+        << release;
+  }
+  for (const char* release : {"1.7.0", "1.7.13", "2.0.0", "2.1.5", "2.3.0"}) {
+    EXPECT_TRUE(Matches(release, 17763, WithOs("Windows", "10.0.17763.1")))
+        << release;
+    EXPECT_TRUE(Matches(release, 17763, WithOs("", "10.0.17763.1")))
+        << release;
+    EXPECT_FALSE(Matches(release, 17763, WithOs("linux", "10.0.17763.1")))
+        << release;
+  }
+}
+
+// Reading os.version. v1.6.23+ and v1.7.6 to v1.7.x: strconv.Atoi, errors
+// ignored, cut to uint8/uint16, so a sign passes and 83299 wraps to 17763
+// (83299 - 65536). 2.0+: strconv.ParseUint with the widths, which refuses
+// both.
+TEST(EraFactsTest, VersionParsingQuirks) {
+  for (const char* release : {"1.6.23", "1.7.6", "1.7.13"}) {
+    EXPECT_TRUE(Matches(release, 20348, Windows("+10.0.20348.1"))) << release;
+    EXPECT_TRUE(Matches(release, 17763, Windows("10.0.83299.1"))) << release;
+    EXPECT_FALSE(Matches(release, 17763, Windows("10.0.x.1"))) << release;
+  }
+  for (const char* release : {"2.0.0", "2.1.5", "2.2.0"}) {
+    EXPECT_FALSE(Matches(release, 20348, Windows("+10.0.20348.1"))) << release;
+    EXPECT_FALSE(Matches(release, 17763, Windows("10.0.83299.1"))) << release;
+  }
+  PlatformMatch m =
+      MatchPlatform(Era("1.7.13"), Node(17763), Windows("10.0.83299.1"));
+  EXPECT_NE(m.why.find("read as 10.0.17763"), std::string::npos) << m.why;
+  ImageBuild b = ParseImageBuildAtoi("266.-1.99999999999999999999");
+  EXPECT_EQ(b.major, 10u);      // uint8(266)
+  EXPECT_EQ(b.minor, 255u);     // uint8(-1)
+  EXPECT_EQ(b.build, 65535u);   // uint16(MaxInt64): Atoi's range error
+  EXPECT_FALSE(ParseImageBuildAtoi("10.0").valid);
+}
+
 struct EraCase {
   const char* release;
   VersionRule version_rule;
@@ -208,7 +294,11 @@ INSTANTIATE_TEST_SUITE_P(
                 OrderRule::kHighestRevision},
         EraCase{"v1.6.18", VersionRule::kBuildPrefixOrEmpty,
                 OrderRule::kHighestRevision},
-        EraCase{"1.6.39", VersionRule::kBuildPrefixOrEmpty,
+        EraCase{"1.6.22", VersionRule::kBuildPrefixOrEmpty,
+                OrderRule::kHighestRevision},
+        EraCase{"1.6.23", VersionRule::kCompatibleBuild,
+                OrderRule::kHighestRevision},
+        EraCase{"1.6.39", VersionRule::kCompatibleBuild,
                 OrderRule::kHighestRevision},
         EraCase{"1.7.0-beta.3", VersionRule::kBuildPrefix,
                 OrderRule::kIndexOrder},
