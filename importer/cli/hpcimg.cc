@@ -336,12 +336,18 @@ of SRC containerd pulls (or that the pull fails with "no match for platform
 in manifest", containerd issue 7431), and why. A single manifest is used as
 is by every release; an index goes through the release's platform matcher:
   1.6.17 and earlier    os.version must start with the node's 10.0.BUILD
-  1.6.18 to 1.7.5       ... or be empty
-  1.7.6 and later       ... or be a compatible build (20348 and later run
-                        builds from the previous LTSC up to their own)
+  1.6.18 to 1.6.22,     ... or be empty
+  1.7.0 to 1.7.5
+  1.6.23 to 1.6.x,      ... or be a compatible build (20348 and later run
+  1.7.6 and later       builds from the previous LTSC up to their own)
 Among several matches, 1.6 takes the highest revision, 1.7 to 2.1.5 the first
-in the index, later releases the highest os.version. It also tells what
-`ctr images import` does with an archive of SRC on those nodes.
+in the index, later releases the highest os.version. 1.6.18 to 1.6.x need os
+written "windows"; 1.6.23+ and 1.7.6+ read os.version with Atoi (a sign
+passes, builds wrap), 2.0+ refuse such versions. An entry without platform
+wins only when no other matches, and then its config's platform must match.
+On 2.1.0 to 2.1.5 a windows/386 winner is never fetched. Results are for
+pulls by CRI, as kubelet makes them. It also tells what `ctr images import`
+does with an archive of SRC on those nodes.
 
 The verdict is "fails" when any pull or import fails; then the fix is shown,
 and --fix DEST writes it (any destination transport). Exit status: 0 ok,

@@ -123,6 +123,7 @@ absl::StatusOr<Explanation> Explain(
   out.digest = source.root().digest.str();
   out.is_index = oci::IsIndex(source.root().media_type);
   std::vector<std::optional<rewrite::Platform>> platforms;
+  std::vector<ConfigOfEntry> configs;
   if (out.is_index) {
     auto bytes = image::ReadSmallBlob(source, source.root());
     if (!bytes.ok()) return bytes.status();
@@ -133,6 +134,20 @@ absl::StatusOr<Explanation> Explain(
       IndexEntry entry{d.digest.str(), d.media_type, std::nullopt};
       if (d.platform) entry.platform = rewrite::Platform::FromJson(*d.platform);
       platforms.push_back(entry.platform);
+      ConfigOfEntry config;
+      if (!d.platform && oci::IsManifest(d.media_type)) {
+        // containerd reads it when this entry wins.
+        auto platform = ConfigPlatform(source, d);
+        if (platform.ok()) {
+          config.platform = *platform;
+        } else {
+          config.error = std::string(platform.status().message());
+        }
+      } else if (!d.platform) {
+        config.error = absl::StrCat("media type ", d.media_type,
+                                    " is not a manifest");
+      }
+      configs.push_back(std::move(config));
       out.entries.push_back(std::move(entry));
     }
   } else {
@@ -156,7 +171,8 @@ absl::StatusOr<Explanation> Explain(
         r.import_reason =
             m.matched ? "kept" : absl::StrCat("filtered out: ", m.why);
       } else {
-        ManifestSelection s = SelectManifest(*r.era, node, platforms);
+        ManifestSelection s =
+            SelectManifest(*r.era, node, platforms, configs);
         r.chosen = s.chosen;
         if (s.chosen) r.selected = out.entries[*s.chosen].digest;
         r.reason = std::move(s.reason);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -45,7 +46,8 @@ std::string WhyFirst(const MatchingEra& era, bool strictly_first,
 
 ManifestSelection SelectManifest(
     const MatchingEra& era, const NodeVersion& node,
-    const std::vector<std::optional<rewrite::Platform>>& entries) {
+    const std::vector<std::optional<rewrite::Platform>>& entries,
+    const std::vector<ConfigOfEntry>& configs) {
   ManifestSelection s;
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i]) {
@@ -78,16 +80,55 @@ ManifestSelection SelectManifest(
   s.chosen = s.kept.front();
   if (s.kept.size() == 1) {
     s.reason = absl::StrCat("only ", label(*s.chosen), " matches");
-    return s;
+  } else {
+    std::vector<size_t> in_order = s.kept;
+    std::sort(in_order.begin(), in_order.end());
+    std::vector<std::string> kept;
+    for (size_t i : in_order) kept.push_back(label(i));
+    bool strictly_first = less(s.kept[0], s.kept[1]);
+    s.reason = absl::StrCat(absl::StrJoin(kept, ", "), " match; #", *s.chosen,
+                            " wins: ",
+                            WhyFirst(era, strictly_first, s.matches[*s.chosen],
+                                     entries[*s.chosen]));
   }
-  std::vector<size_t> in_order = s.kept;
-  std::sort(in_order.begin(), in_order.end());
-  std::vector<std::string> kept;
-  for (size_t i : in_order) kept.push_back(label(i));
-  bool strictly_first = less(s.kept[0], s.kept[1]);
-  s.reason = absl::StrCat(
-      absl::StrJoin(kept, ", "), " match; #", *s.chosen, " wins: ",
-      WhyFirst(era, strictly_first, s.matches[*s.chosen], entries[*s.chosen]));
+  const size_t winner = *s.chosen;
+  if (!entries[winner] && winner < configs.size()) {
+    // containerd reads the winner's config and matches its platform,
+    // normalised; 1.x takes only os and architecture from it.
+    const ConfigOfEntry& config = configs[winner];
+    std::string why;
+    if (!config.platform) {
+      why = absl::StrCat("its config cannot be read: ", config.error);
+    } else {
+      rewrite::Platform p = *config.platform;
+      if (!era.config_platform_has_version) {
+        rewrite::Platform os_arch;
+        os_arch.os = p.os;
+        os_arch.architecture = p.architecture;
+        p = os_arch;
+      }
+      p.os = absl::AsciiStrToLower(p.os);
+      if (p.os.empty()) p.os = "windows";
+      PlatformMatch m = MatchPlatform(era, node, p);
+      if (!m.matched) {
+        why = absl::StrCat("its config's platform ", p.ToString(),
+                           " does not match (", m.why, ")");
+      }
+    }
+    if (!why.empty()) {
+      s.chosen.reset();
+      s.reason = absl::StrCat(s.reason, "; but #", winner,
+                              " has no platform and ", why,
+                              ": no match for platform in manifest");
+    }
+  } else if (era.transfer_fetches_without_386 && entries[winner] &&
+             s.matches[winner].rank == 1) {
+    s.chosen.reset();
+    s.reason = absl::StrCat(
+        s.reason, "; but the Transfer service fetched only windows/amd64 "
+                  "entries (CRI pull, use_local_image_pull off), so the "
+                  "windows/386 winner is not there and the pull fails");
+  }
   return s;
 }
 

@@ -23,11 +23,22 @@ struct ManifestSelection {
   std::string reason;                  // one line: what matched, who won
 };
 
+// The platform in the config of an index entry that has no platform of its
+// own, which containerd reads when such an entry wins.
+struct ConfigOfEntry {
+  std::optional<rewrite::Platform> platform;  // nullopt: unreadable
+  std::string error;                          // why it is unreadable
+};
+
 // `entries` are the index's platforms in order; nullopt for an entry that
-// has none.
+// has none. `configs`, when given, is parallel to `entries`: the config
+// platforms of the entries without one. A winner without platform is
+// checked against its config as containerd checks it (with a limit of 1,
+// only the winner is read): if that fails, the pull fails.
 ManifestSelection SelectManifest(
     const MatchingEra& era, const NodeVersion& node,
-    const std::vector<std::optional<rewrite::Platform>>& entries);
+    const std::vector<std::optional<rewrite::Platform>>& entries,
+    const std::vector<ConfigOfEntry>& configs = {});
 
 }  // namespace hpc::explain
 

@@ -203,11 +203,63 @@ TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
       HasSubstr("none by rewriting: the index has no Windows manifest"));
 }
 
-TEST(ExplainTest, EntryWithoutPlatformIsTakenWhenNothingElseMatches) {
+// An entry without platform sorts after every entry with one, and wins only
+// when none of those matches. containerd then reads its config and matches
+// the config's platform (images/image.go Manifest in 1.x: os and
+// architecture only; core/images/image.go with ConfigPlatform in 2.x: also
+// os.version and os.features). On 1.6.17 the prefix rule needs an
+// os.version, which 1.x never takes from the config: the pull fails.
+TEST(ExplainTest, EntryWithoutPlatformIsTakenWhenItsConfigMatches) {
   TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1"},
                            {"windows", "amd64", "", {}, false}});
-  EXPECT_THAT(Selected(t), ElementsAre("#0", "#0", "#0", "#1", "#1", "#1", "#1",
+  EXPECT_THAT(Selected(t), ElementsAre("#0", "#0", "#0", "-", "#1", "#1", "-",
                                        "#1", "#1"));
+  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(),
+                              DefaultContainerdVersions());
+  EXPECT_THAT(e->results[3].reason,
+              HasSubstr("#1 has no platform and its config's platform "
+                        "windows/amd64 does not match"));
+}
+
+TEST(ExplainTest, EntryWithoutPlatformWhoseConfigIsLinuxFails) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1"},
+                           {"linux", "amd64", "", {}, false}});
+  EXPECT_THAT(Selected(t),
+              ElementsAre("#0", "#0", "#0", "-", "-", "-", "-", "-", "-"));
+}
+
+TEST(ExplainTest, ConfigOsVersionOfEntryWithoutPlatformCountsFrom20) {
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1", {}, false}});
+  // On 20348: 1.6.18 takes os and architecture from the config and
+  // matches; 2.0.0 takes os.version 10.0.17763.1 too, which 20348 does not
+  // run.
+  EXPECT_THAT(Selected(t), ElementsAre("-", "#0", "#0", "-", "#0", "-", "-",
+                                       "#0", "-"));
+}
+
+// 2.1.0 to 2.1.5 pull for CRI through the Transfer service: its fetch
+// filter, platforms.Ordered(DefaultSpec()) without a limit
+// (core/transfer/image/imagestore.go), has no windows/386, while the
+// selection after it (Default() = Only(), which ranks 386 after amd64)
+// takes a 386 entry when no amd64 one matches. Earlier 2.x and 1.7 fetch
+// what they select; 2.1.6's comparer has no 386 at all.
+TEST(ExplainTest, Windows386WinnerIsNotFetchedOn21To215) {
+  TestImage t = MakeImage({{"windows", "386", "10.0.20348.1"},
+                           {"windows", "amd64", "10.0.17763.1"}});
+  std::vector<ContainerdVersion> releases;
+  for (const char* r : {"1.7.13", "2.0.0", "2.1.0", "2.1.5", "2.1.6"}) {
+    releases.push_back(*ContainerdVersion::Parse(r));
+  }
+  auto e = ExplainAndCheckFix(*t.image, {NodeVersion{10, 0, 20348}}, releases);
+  ASSERT_TRUE(e.ok());
+  std::vector<std::string> selected;
+  for (const NodeResult& r : e->results) {
+    selected.push_back(r.selected == t.digests[0] ? "#0"
+                       : r.selected.empty()       ? "-"
+                                                  : "?");
+  }
+  EXPECT_THAT(selected, ElementsAre("#0", "#0", "-", "-", "-"));
+  EXPECT_THAT(e->results[2].reason, HasSubstr("Transfer service"));
 }
 
 TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
