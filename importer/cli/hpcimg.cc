@@ -3,6 +3,7 @@
 // Parses the command line and calls the importer's libraries.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "importer/archive/stream_spool.h"
 #include "importer/base/base_image.h"
 #include "importer/build/image_builder.h"
 #include "importer/cli/byte_size.h"
@@ -415,14 +418,15 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
 // %TEMP%), removed with everything in it.
 class ScratchDirectory {
  public:
-  ScratchDirectory() {
+  // `purpose` names it: hpcimg-PURPOSE-XXXXXXXX.
+  explicit ScratchDirectory(absl::string_view purpose) {
     std::error_code ec;
     std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
     if (ec) tmp = std::filesystem::current_path();
     std::random_device random;
     for (int attempt = 0; attempt < 100 && path_.empty(); ++attempt) {
       std::filesystem::path candidate =
-          tmp / absl::StrFormat("hpcimg-build-%08x", random());
+          tmp / absl::StrFormat("hpcimg-%s-%08x", purpose, random());
       if (std::filesystem::create_directory(candidate, ec)) {
         std::filesystem::permissions(candidate,
                                      std::filesystem::perms::owner_all, ec);
@@ -547,7 +551,7 @@ hpcimg import); --output DEST writes it to any destination.
   auto created = hpc::base::ReproducibleTime();
   if (!created.ok()) return ReportError(kProgram, created.status());
   options.created = *created;
-  ScratchDirectory scratch;
+  ScratchDirectory scratch("build");
   if (scratch.path().empty()) {
     return ReportError(
         kProgram,
@@ -610,7 +614,8 @@ included, or an OCI archive; plain, gzip or zstd) into containerd as single
 manifests without platform data, and unpacks them into the snapshotter.
 An index becomes the manifest --platform picks (default: the Windows one
 with the highest os.version). Importing the same archive again changes
-nothing.
+nothing. An ARCHIVE of - is read from standard input, e.g.
+  skopeo copy docker://IMAGE docker-archive:/dev/stdout | hpcimg import -
 )");
   flags.String("name", &options.name,
                "name of the image (for an archive of one image)", "NAME");
@@ -670,11 +675,51 @@ nothing.
     options.progress = progress.Callback();
   }
 
+  if (std::count(archives.begin(), archives.end(), "-") > 1) {
+    return ReportError(kProgram,
+                       absl::InvalidArgumentError(
+                           "- (standard input) can be given only once"));
+  }
+
   hpc::oci::Json summary = hpc::oci::Json::array();
   for (const std::string& archive : archives) {
-    auto imported = hpc::copy::ImportArchive(archive, options);
-    if (!imported.ok()) return ReportError(kProgram, imported.status());
-    for (const auto& image : *imported) {
+    // Standard input is spooled to a private file first, which goes when
+    // the import is done (or fails).
+    std::optional<ScratchDirectory> spool;
+    std::string path = archive;
+    if (archive == "-") {
+      if (isatty(STDIN_FILENO) == 1) {
+        return ReportError(
+            kProgram, absl::InvalidArgumentError(
+                          "- reads an archive from standard input, which is a "
+                          "terminal: pipe one in"));
+      }
+      spool.emplace("import");
+      if (spool->path().empty()) {
+        return ReportError(kProgram,
+                           absl::InternalError(
+                               "no private directory for standard input in "
+                               "the temporary directory"));
+      }
+      path = spool->path() + "/stdin.tar";
+      absl::Status spooled = hpc::archive::SpoolStream(
+          stdin, "standard input", path, options.archive_limits.max_total_bytes);
+      if (!spooled.ok()) return ReportError(kProgram, spooled);
+    }
+    // Messages name standard input as the user did.
+    auto as_given = [&](absl::string_view text) {
+      return archive == "-" ? absl::StrReplaceAll(text, {{path, "-"}})
+                            : std::string(text);
+    };
+    auto imported = hpc::copy::ImportArchive(path, options);
+    if (!imported.ok()) {
+      return ReportError(kProgram,
+                         absl::Status(imported.status().code(),
+                                      as_given(imported.status().message())));
+    }
+    for (auto& image : *imported) {
+      image.archive = as_given(image.archive);
+      for (std::string& warning : image.warnings) warning = as_given(warning);
       for (const std::string& warning : image.warnings) {
         std::cerr << kProgram << ": warning: " << warning << "\n";
       }

@@ -210,6 +210,42 @@ TEST_P(ImportTest, KeptIndexIsRegisteredAndItsManifestUnpacked) {
   EXPECT_EQ(env_->Ctr({"leases", "ls", "-q"}, "k8s.io").output, "");
 }
 
+// hpcimg import - reads the archive from standard input, as ctr images
+// import - does; it is spooled to a private file that goes afterwards.
+TEST_P(ImportTest, ArchiveFromStandardInput) {
+  const std::string tmp = env_->dir() + "/tmp";
+  std::filesystem::create_directories(tmp);
+  const std::string import = "TMPDIR=" + tmp + " " + kHpcimg +
+                             " import --address " + env_->address() + " ";
+  RunResult piped = RunCommand(
+      {"sh", "-c",
+       "skopeo copy -q oci:" + layout_ +
+           ":v1 docker-archive:/dev/stdout:example.com/app:stdin | " + import +
+           "--json -"});
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_THAT(piped.output, HasSubstr("\"archive\": \"docker-archive:-"));
+  EXPECT_THAT(Images(), HasSubstr("example.com/app:stdin"));
+  RunResult check = env_->Ctr({"images", "check"}, "k8s.io");
+  EXPECT_THAT(check.output, HasSubstr("true")) << check.output;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "the spool is removed";
+
+  // Empty and broken input: named as -, nothing left behind.
+  RunResult empty =
+      RunCommand({"sh", "-c", import + "- </dev/null"});
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_THAT(empty.output, HasSubstr("standard input is empty"));
+  RunResult broken = RunCommand(
+      {"sh", "-c", "head -c 5000 /dev/urandom | " + import + "-"});
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_THAT(broken.output, HasSubstr("hpcimg: "));
+  EXPECT_THAT(broken.output, Not(HasSubstr(tmp)));
+  RunResult twice = RunCommand({"sh", "-c", import + "- - </dev/null"});
+  EXPECT_EQ(twice.exit_code, 2) << twice.output;
+  EXPECT_THAT(twice.output, HasSubstr("only once"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "the spool is removed";
+  EXPECT_EQ(env_->Ctr({"leases", "ls", "-q"}, "k8s.io").output, "");
+}
+
 TEST_P(ImportTest, BadArchivesLeaveNothingBehind) {
   const std::string docker = env_->dir() + "/docker.tar";
   ASSERT_EQ(RunCommand({"skopeo", "copy", "-q", "oci:" + layout_ + ":v1",
