@@ -16,6 +16,7 @@
 #include "importer/containerd/connection.h"
 #include "importer/log/log.h"
 #include "importer/unpack/unpack.h"
+#include "plugin/configure/configure_containerd.h"
 #include "plugin/daemon/process.h"
 #include "plugin/daemon/service.h"
 #include "plugin/inject/base_injector.h"
@@ -31,6 +32,7 @@ constexpr char kUsage[] =
 (containerd.services.content.v1.Content) from a directory on local disk.
 
 Usage: hpc-content-plugin [flags]
+       hpc-content-plugin configure-containerd [flags]   (see its --help)
 
 containerd uses it as its only content store with, in its config.toml:
 
@@ -177,9 +179,91 @@ int Service(const Options& options, int argc, char** argv) {
   return 0;
 }
 
+constexpr char kConfigureUsage[] =
+    R"(Usage: hpc-content-plugin configure-containerd [flags]
+
+Makes the plugin containerd's only content store in containerd's config.toml
+(config versions 2, 3 and 4): adds io.containerd.content.v1.content to
+disabled_plugins, and a content proxy [proxy_plugins.hpc] at --address; from
+version 3 on it also exports --root as the proxy's root, for tools that look
+for the content root. Every other setting and comment stays as it is; the old
+file is kept as PATH.bak-TIMESTAMP; a second run changes nothing. A missing
+file is created as a version 2 config (containerd 1.6 to 2.x read it).
+Refused, with nothing written: TOML that does not parse, a config without a
+version (containerd reads it as version 1), and another content proxy.
+
+Restart containerd afterwards, with the plugin running.
+)";
+
+int ConfigureContainerd(const std::vector<std::string>& args) {
+  std::string config = hpc::configure::DefaultContainerdConfigPath();
+  hpc::configure::ContentProxy proxy;
+  proxy.address = hpc::server::DefaultEndpointAddress();
+  proxy.root = hpc::store::DefaultStoreRoot();
+  bool dry_run = false;
+  hpc::cli::FlagSet flags("hpc-content-plugin configure-containerd",
+                          kConfigureUsage);
+  flags.String("config", &config, "containerd's config file", "PATH");
+  flags.String("address", &proxy.address,
+               "the plugin's socket or pipe, as it is started with", "ADDRESS");
+  flags.String("root", &proxy.root,
+               "the plugin's store, as it is started with", "DIR");
+  flags.String("name", &proxy.name, "the proxy's name under proxy_plugins",
+               "NAME");
+  flags.Bool("dry-run", &dry_run,
+             "print the config that would be written, and write nothing");
+  auto rest = flags.Parse(args);
+  if (!rest.ok()) {
+    std::cerr << rest.status().message() << "\n";
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (!rest->empty()) {
+    std::cerr << "hpc-content-plugin configure-containerd: unexpected argument \""
+              << (*rest)[0] << "\"\n";
+    return 2;
+  }
+  auto result = hpc::configure::ConfigureContainerd(config, proxy, dry_run);
+  if (!result.ok()) {
+    std::cerr << "hpc-content-plugin configure-containerd: "
+              << result.status().message() << "\n";
+    return result.status().code() == absl::StatusCode::kInvalidArgument ? 2
+                                                                          : 1;
+  }
+  if (result->edit.changes.empty()) {
+    std::cout << config << ": already configured; nothing changed\n";
+    return 0;
+  }
+  if (dry_run) {
+    std::cout << result->edit.text;
+    std::cerr << config << ": would change (config version "
+              << result->edit.version << "):\n";
+    for (const std::string& change : result->edit.changes) {
+      std::cerr << "  " << change << "\n";
+    }
+    return 0;
+  }
+  std::cout << config << (result->created ? ": created" : ": updated")
+            << " (config version " << result->edit.version << ")\n";
+  for (const std::string& change : result->edit.changes) {
+    std::cout << "  " << change << "\n";
+  }
+  if (!result->backup.empty()) {
+    std::cout << "  the old file is kept as " << result->backup << "\n";
+  }
+  std::cout << "restart containerd, with the plugin running, to use it\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "configure-containerd") {
+    return ConfigureContainerd(std::vector<std::string>(argv + 2, argv + argc));
+  }
   Options options;
   hpc::cli::FlagSet flags("hpc-content-plugin", kUsage);
   flags.String("root", &options.root,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace hpc::testing {
@@ -117,10 +118,35 @@ int ContainerdEnv::StopPlugin(int signal) {
 }
 
 bool ContainerdEnv::StartContainerd() {
-  containerd_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{TestedRelease().containerd, "--config",
-                               dir_.Join("config.toml")},
-      dir_.Join("containerd.log"));
+  return RunContainerd({TestedRelease().containerd, "--config",
+                        dir_.Join("config.toml")});
+}
+
+bool ContainerdEnv::StartContainerdWithConfig(const std::string& config) {
+  return RunContainerd({TestedRelease().containerd, "--config", config,
+                        "--root", dir_.Join("root"), "--state",
+                        dir_.Join("state"), "--address", address()});
+}
+
+std::vector<std::string> ContainerdEnv::ServingContentStores() {
+  std::vector<std::string> stores;
+  RunResult plugins = Ctr({"plugins", "ls"});
+  EXPECT_EQ(plugins.exit_code, 0) << plugins.output;
+  std::istringstream lines(plugins.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string type, id, platforms, status;
+    fields >> type >> id >> platforms >> status;
+    if (type == "io.containerd.content.v1" && status == "ok") {
+      stores.push_back(id);
+    }
+  }
+  return stores;
+}
+
+bool ContainerdEnv::RunContainerd(std::vector<std::string> argv) {
+  containerd_ =
+      std::make_unique<Subprocess>(std::move(argv), dir_.Join("containerd.log"));
   if (!WaitForSocket(address(), 20000)) return false;
   // The socket accepts before the services are registered.
   for (int i = 0; i < 200; ++i) {

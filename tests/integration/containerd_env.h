@@ -65,7 +65,14 @@ class ContainerdEnv {
   bool StartPlugin();
   int StopPlugin(int signal);
   bool StartContainerd();
+  // Starts containerd with the config file `config` instead of the one
+  // this environment writes, with this environment's root, state and
+  // socket given on the command line.
+  bool StartContainerdWithConfig(const std::string& config);
   int StopContainerd(int signal);
+  // The IDs of the content stores containerd serves (`ctr plugins ls`, type
+  // io.containerd.content.v1, status ok).
+  std::vector<std::string> ServingContentStores();
 
   // Runs ctr against this containerd in `namespace`.
   RunResult Ctr(const std::vector<std::string>& args,
@@ -85,6 +92,7 @@ class ContainerdEnv {
 
  private:
   void WriteConfig();
+  bool RunContainerd(std::vector<std::string> argv);
 
   ContentStore store_;
   std::vector<std::string> plugin_args_;

@@ -67,17 +67,7 @@ TEST_P(ContainerdTest, ServesTheReleaseUnderTest) {
   ASSERT_NE(server, std::string::npos) << version.output;
   EXPECT_THAT(version.output.substr(server), HasSubstr(release.version));
 
-  RunResult plugins = env_->Ctr({"plugins", "ls"});
-  ASSERT_EQ(plugins.exit_code, 0) << plugins.output;
-  std::vector<std::string> content_stores;
-  std::istringstream lines(plugins.output);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    std::string type, id, platforms, status;
-    fields >> type >> id >> platforms >> status;
-    if (type == "io.containerd.content.v1" && status == "ok")
-      content_stores.push_back(id);
-  }
+  std::vector<std::string> content_stores = env_->ServingContentStores();
   EXPECT_THAT(content_stores,
               ::testing::ElementsAre(
                   GetParam() == ContentStore::kPlugin ? "hpc" : "content"));
