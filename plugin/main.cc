@@ -18,6 +18,7 @@
 #include "importer/unpack/unpack.h"
 #include "plugin/configure/configure_containerd.h"
 #include "plugin/daemon/process.h"
+#include "plugin/daemon/readiness.h"
 #include "plugin/daemon/service.h"
 #include "plugin/inject/base_injector.h"
 #include "plugin/inject/preloader.h"
@@ -110,6 +111,7 @@ int Serve(const Options& options) {
   }
   hpc::log::Info("serving content store %s on %s", options.root,
                  options.address);
+  hpc::daemon::NotifyReady();
 
   std::unique_ptr<hpc::inject::Preloader> preloader;
   if (!options.preload.empty()) {
@@ -129,6 +131,7 @@ int Serve(const Options& options) {
   std::string why = hpc::daemon::WaitForStop(absl::Seconds(10),
                                              hpc::daemon::ReleaseFreeMemory);
   hpc::log::Info("received %s, shutting down", why);
+  hpc::daemon::NotifyStopping();
   preloader.reset();
   injector.reset();
   (*server)->Shutdown(kShutdownGrace);
