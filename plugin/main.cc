@@ -289,8 +289,8 @@ int main(int argc, char** argv) {
   options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
                                    hpc::base::kDefaultBaseVersion);
   flags.String("preload", &options.preload,
-               "import, at start, every image archive in DIR not imported yet "
-               "(needs --containerd)",
+               "import every image archive in DIR not imported yet, at start "
+               "and as archives arrive (needs --containerd)",
                "DIR");
   flags.String(
       "snapshotter", &options.snapshotter,

@@ -41,6 +41,8 @@ absl::StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(
     return absl::ResourceExhaustedError("archive_read_new failed");
   archive_read_support_filter_gzip(r->archive_);
   archive_read_support_filter_zstd(r->archive_);
+  archive_read_support_filter_lz4(r->archive_);
+  archive_read_support_filter_bzip2(r->archive_);
   archive_read_support_format_tar(r->archive_);
   if (archive_read_open_filename(r->archive_, file.c_str(), kBlockSize) !=
       ARCHIVE_OK) {

@@ -91,6 +91,31 @@ absl::StatusOr<RecordChange> PutImageRecord(Connection& connection,
   return RecordChange::kUpdated;
 }
 
+absl::StatusOr<bool> RemoveImageLabel(Connection& connection,
+                                      const std::string& name,
+                                      const std::string& key) {
+  auto existing = GetImageRecord(connection, name);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value() || (*existing)->labels.count(key) == 0) {
+    return false;
+  }
+  ImageRecord record = **existing;
+  record.labels.erase(key);
+  // A labels.KEY path whose label the request lacks removes it.
+  api::UpdateImageRequest request;
+  ToProto(record, request.mutable_image());
+  request.mutable_update_mask()->add_paths(absl::StrCat("labels.", key));
+  api::UpdateImageResponse response;
+  auto stub = api::Images::NewStub(connection.channel());
+  auto context = connection.Context(absl::Seconds(30));
+  grpc::Status status = stub->Update(context.get(), request, &response);
+  if (!status.ok()) {
+    return connection.Error(status,
+                            absl::StrCat("remove label ", key, " of ", name));
+  }
+  return true;
+}
+
 absl::Status DeleteImageRecord(Connection& connection,
                                const std::string& name) {
   auto stub = api::Images::NewStub(connection.channel());

@@ -28,6 +28,11 @@ absl::StatusOr<RecordChange> PutImageRecord(Connection& connection,
 absl::StatusOr<std::optional<ImageRecord>> GetImageRecord(
     Connection& connection, const std::string& name);
 absl::Status DeleteImageRecord(Connection& connection, const std::string& name);
+// Removes the label `key` from the record of `name`; false when there was
+// no such record or label.
+absl::StatusOr<bool> RemoveImageLabel(Connection& connection,
+                                      const std::string& name,
+                                      const std::string& key);
 
 }  // namespace hpc::containerd
 

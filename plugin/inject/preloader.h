@@ -1,9 +1,15 @@
-// Airgap preload: at plugin start, every image archive in a folder that was
-// not imported yet is imported into containerd, unpacked, with the same code
-// as `hpcimg import --plugin-address` (the blobs go into this plugin's store,
-// containerd only registers them). A journal in the store root, keyed by each
-// archive's size, modification time and digest, makes restarts skip what is
-// done; a failed archive is logged and tried again at the next start.
+// Airgap preload, as k3s's images folder: every image archive in a folder
+// (.tar, .tar.gz, .tgz, .tar.zst, .tzst, .tar.lz4, .tar.bz2) is imported
+// into containerd, unpacked, with the same code as `hpcimg import
+// --plugin-address` (the blobs go into this plugin's store, containerd only
+// registers them) -- at start, and then whenever one is added or changed
+// while the plugin runs (a file is taken once it has kept its size and time
+// for a second, so a half-copied one waits). The journal (preload_journal.h)
+// makes restarts skip what is done and what failed unchanged; at start the
+// records of archives still there are pinned again, and those of archives
+// that left are unpinned. Each outcome is logged once. *.txt files list
+// references to pull, which needs the registry transport: each line is
+// reported as not supported yet.
 #ifndef HPC_PLUGIN_INJECT_PRELOADER_H_
 #define HPC_PLUGIN_INJECT_PRELOADER_H_
 
