@@ -9,6 +9,11 @@ Copy-Item -Force hpc-content-plugin.exe, hpcimg.exe $dir
   --root 'C:\ProgramData\hpc-content' --address '\\.\pipe\hpc-content' `
   --preload 'C:\ProgramData\hpc-content\preload'
 if ($LASTEXITCODE -ne 0) { throw "service install failed" }
+# The plugin becomes containerd's only content store in its config.toml
+# (a backup of the old one is kept next to it).
+& "$dir\hpc-content-plugin.exe" configure-containerd `
+  --root 'C:\ProgramData\hpc-content' --address '\\.\pipe\hpc-content'
+if ($LASTEXITCODE -ne 0) { throw "configure-containerd failed" }
 # containerd starts only once the plugin runs.
 sc.exe config containerd depend= hpc-content-plugin | Out-Null
 Start-Service hpc-content-plugin

@@ -100,6 +100,10 @@ comes_image() {
   done
   return 1
 }
+configured_already() {  # CONFIG
+  "$wine" 'C:\hpc-content-plugin.exe' configure-containerd --config "$1" \
+    --address '\\.\pipe\hpc-e2e' --root 'C:\hpc\store' | grep -q "already configured"
+}
 proxy_is_content_store() {
   ctr plugins ls >"$work/plugins-$release.txt"
   # The only content store that loaded is the proxy.
@@ -146,13 +150,17 @@ for release in "${releases[@]}"; do
 version = $version
 root = 'C:\\cd-$release\\root'
 state = 'C:\\cd-$release\\state'
-disabled_plugins = ["io.containerd.content.v1.content", "io.containerd.grpc.v1.cri"]
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = '$pipe'
-[proxy_plugins.hpc]
-  type = "content"
-  address = '\\\\.\\pipe\\hpc-e2e'
 EOF
+  # The proxy goes in as a node's administrator puts it: configure-containerd.
+  check "$release: configure-containerd.exe makes the plugin the content store" \
+    "$wine" 'C:\hpc-content-plugin.exe' configure-containerd \
+    --config "C:\\cd-$release\\config.toml" --address '\\.\pipe\hpc-e2e' \
+    --root 'C:\hpc\store'
+  check "$release: a second configure-containerd.exe changes nothing" \
+    configured_already "C:\\cd-$release\\config.toml"
   rm -rf "$drive/hpc"
   check "$release: plugin serves its pipe" start_plugin "$work/plugin-$release.log" \
     --containerd "$pipe" --inject-base --no-unpack
