@@ -22,6 +22,8 @@
 #include "plugin/daemon/service.h"
 #include "plugin/inject/base_injector.h"
 #include "plugin/inject/preloader.h"
+#include "plugin/metrics/metrics.h"
+#include "plugin/metrics/metrics_endpoint.h"
 #include "plugin/server/endpoint.h"
 #include "plugin/server/server.h"
 #include "plugin/store/store.h"
@@ -78,8 +80,29 @@ struct Options {
   std::string log_level = "info";
   bool no_unpack = false;
   bool no_pin = false;
+  std::string metrics_address;
   bool version = false;
 };
+
+// What the metrics read from the store when scraped.
+std::vector<hpc::metrics::Gauge> StoreGauges(hpc::store::Store& store) {
+  double blobs = 0, bytes = 0, ingests = 0;
+  store
+      .Walk({},
+            [&](const hpc::store::BlobInfo& info) {
+              ++blobs;
+              bytes += static_cast<double>(info.size);
+              return absl::OkStatus();
+            })
+      .IgnoreError();
+  if (auto statuses = store.ListStatuses({}); statuses.ok()) {
+    ingests = static_cast<double>(statuses->size());
+  }
+  return {{"hpc_content_store_blobs", "Blobs in the store.", blobs},
+          {"hpc_content_store_bytes", "Bytes of the blobs in the store.", bytes},
+          {"hpc_content_ingests_open", "Ingests started and not committed.",
+           ingests}};
+}
 
 int Serve(const Options& options) {
   // The store's locks are simple and short; absl's deadlock detection would
@@ -90,13 +113,29 @@ int Serve(const Options& options) {
     hpc::log::Error("%s", store.status().message());
     return 1;
   }
+  std::unique_ptr<hpc::metrics::Metrics> metrics;
+  std::unique_ptr<hpc::metrics::MetricsEndpoint> metrics_endpoint;
+  if (!options.metrics_address.empty()) {
+    metrics = std::make_unique<hpc::metrics::Metrics>();
+    hpc::store::Store* served = store->get();
+    metrics->SetGauges([served] { return StoreGauges(*served); });
+    auto endpoint =
+        hpc::metrics::MetricsEndpoint::Start(options.metrics_address, *metrics);
+    if (!endpoint.ok()) {
+      hpc::log::Error("%s", endpoint.status().message());
+      return 1;
+    }
+    metrics_endpoint = std::move(*endpoint);
+    hpc::log::Info("serving metrics on http://%s/metrics",
+                   metrics_endpoint->address());
+  }
   // The base image's blobs are in the store before the socket exists; its
   // registration in containerd runs in the background from here on.
   std::unique_ptr<hpc::inject::BaseInjector> injector;
   if (options.inject_base) {
     auto started = hpc::inject::BaseInjector::Start(
         **store, {options.containerd, options.ns, options.base_name,
-                  options.snapshotter, !options.no_pin});
+                  options.snapshotter, !options.no_pin, metrics.get()});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -104,7 +143,8 @@ int Serve(const Options& options) {
     injector = std::move(*started);
   }
 
-  auto server = hpc::server::Server::Start(**store, options.address);
+  auto server =
+      hpc::server::Server::Start(**store, options.address, metrics.get());
   if (!server.ok()) {
     hpc::log::Error("%s", server.status().message());
     return 1;
@@ -118,7 +158,7 @@ int Serve(const Options& options) {
     auto started = hpc::inject::Preloader::Start(
         {options.preload, absl::StrCat(options.root, "/preload.journal"),
          options.address, options.containerd, options.ns, options.snapshotter,
-         !options.no_pin});
+         !options.no_pin, metrics.get()});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -306,6 +346,10 @@ int main(int argc, char** argv) {
   flags.String("service", &options.service,
                "Windows: install, uninstall, or run as the Windows service",
                "ACTION");
+  flags.String("metrics-address", &options.metrics_address,
+               "serve Prometheus metrics at http://HOST:PORT/metrics "
+               "(e.g. 127.0.0.1:9464)",
+               "HOST:PORT");
   flags.Bool("version", &options.version, "print the version and exit");
 
   auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));

@@ -99,9 +99,16 @@ void BaseInjector::Run() {
         log::Info("base image registered in containerd namespace %s as %s%s",
                   options_.ns, absl::StrJoin(result->records, ", "),
                   result->changed ? "" : " (already there)");
+        if (options_.metrics != nullptr) {
+          options_.metrics->CountOutcome(
+              "inject", result->changed ? "registered" : "already_there");
+        }
         return;
       }
       status = result.status();
+    }
+    if (options_.metrics != nullptr && !absl::IsUnavailable(status)) {
+      options_.metrics->CountOutcome("inject", "failed_retrying");
     }
     if (!told_waiting || !absl::IsUnavailable(status)) {
       log::Info("base image not registered yet, retrying: %s",

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "importer/image/image_source.h"
+#include "plugin/metrics/metrics.h"
 #include "plugin/store/store.h"
 
 namespace hpc::inject {
@@ -27,6 +28,7 @@ struct InjectOptions {
   std::string image_name;
   std::string snapshotter;  // unpacked into this one; empty: not unpacked
   bool pin = true;          // io.cri-containerd.pinned=pinned on its records
+  metrics::Metrics* metrics = nullptr;  // told of the outcome, if set
 };
 
 // Writes every blob of `image` into `store` that it does not hold yet.

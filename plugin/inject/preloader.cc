@@ -294,6 +294,8 @@ void Preloader::Run() {
                    "changes): %s",
                    path, result.status().message());
         entry.error = std::string(result.status().message());
+        if (options_.metrics != nullptr)
+          options_.metrics->CountOutcome("preload", "failed");
         if (counted.insert(path).second) ++failed;
       } else {
         entry.ok = true;
@@ -306,6 +308,8 @@ void Preloader::Run() {
                                image.records.end());
         }
         if (counted.insert(path).second) ++imported;
+        if (options_.metrics != nullptr)
+          options_.metrics->CountOutcome("preload", "imported");
       }
       journal.entries()[path] = std::move(entry);
       if (absl::Status s = journal.Save(); !s.ok())

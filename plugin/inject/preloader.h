@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "plugin/metrics/metrics.h"
 
 namespace hpc::inject {
 
@@ -30,6 +31,7 @@ struct PreloadOptions {
   std::string ns;
   std::string snapshotter;  // unpacked into this one; empty: not unpacked
   bool pin = true;          // io.cri-containerd.pinned=pinned on its records
+  metrics::Metrics* metrics = nullptr;  // told of each outcome, if set
 };
 
 class Preloader {

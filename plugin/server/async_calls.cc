@@ -16,6 +16,16 @@ namespace {
 
 using Service = contentapi::Content::AsyncService;
 
+// Tells the metrics, if any, of a call that ended with `status`.
+void Observe(const AsyncCallContext& context, const char* method,
+             const grpc::Status& status, absl::Time start) {
+  if (context.metrics == nullptr) return;
+  context.metrics->ObserveCall(
+      method,
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+      absl::Now() - start);
+}
+
 // OK when the call's peer may be served.
 grpc::Status Admit(const AsyncCallContext& context,
                    const grpc::ServerContext& call) {
@@ -36,9 +46,10 @@ class UnaryCall final : public AsyncCall {
       grpc::ServerCompletionQueue*, void*);
   using Handler = grpc::Status (ContentService::*)(const Request&, Response*);
 
-  UnaryCall(const AsyncCallContext& context, RequestMethod request_method,
-            Handler handler)
+  UnaryCall(const AsyncCallContext& context, const char* method,
+            RequestMethod request_method, Handler handler)
       : AsyncCall(context.live),
+        method_(method),
         context_(context),
         request_method_(request_method),
         handler_(handler),
@@ -53,12 +64,14 @@ class UnaryCall final : public AsyncCall {
       delete this;
       return;
     }
-    new UnaryCall(context_, request_method_, handler_);
+    new UnaryCall(context_, method_, request_method_, handler_);
     answered_ = true;
+    const absl::Time start = absl::Now();
     grpc::Status status = Admit(context_, server_context_);
     if (status.ok()) {
       status = (context_.content->*handler_)(request_, &response_);
     }
+    Observe(context_, method_, status, start);
     if (status.ok()) {
       responder_.Finish(response_, status, this);
     } else {
@@ -67,6 +80,7 @@ class UnaryCall final : public AsyncCall {
   }
 
  private:
+  const char* const method_;
   const AsyncCallContext context_;
   const RequestMethod request_method_;
   const Handler handler_;
@@ -90,12 +104,14 @@ class StreamingCall : public AsyncCall {
   virtual bool done() const = 0;
   virtual grpc::Status Next(Response* response) = 0;
   virtual void PostSuccessor() = 0;
+  virtual const char* method() const = 0;
 
  public:
   void Proceed(bool ok) override {
     switch (state_) {
       case State::kWaiting:
         if (!ok) break;
+        start_ = absl::Now();
         PostSuccessor();
         if (grpc::Status s = Admit(context_, server_context_); !s.ok())
           return Finish(s);
@@ -115,6 +131,7 @@ class StreamingCall : public AsyncCall {
 
  private:
   void Finish(const grpc::Status& status) {
+    Observe(context_, method(), status, start_);
     state_ = State::kFinishing;
     writer_.Finish(status, this);
   }
@@ -123,6 +140,7 @@ class StreamingCall : public AsyncCall {
     if (done()) return Finish(grpc::Status::OK);
     if (grpc::Status s = Next(&response_); !s.ok()) return Finish(s);
     if (done()) {
+      Observe(context_, method(), grpc::Status::OK, start_);
       state_ = State::kFinishing;
       writer_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK,
                              this);
@@ -143,6 +161,7 @@ class StreamingCall : public AsyncCall {
  private:
   Response response_;
   State state_ = State::kWaiting;
+  absl::Time start_;
 };
 
 class ReadCall final : public StreamingCall<contentapi::ReadContentRequest,
@@ -159,9 +178,15 @@ class ReadCall final : public StreamingCall<contentapi::ReadContentRequest,
   }
   bool done() const override { return read_.done(); }
   grpc::Status Next(contentapi::ReadContentResponse* response) override {
-    return read_.Next(response);
+    grpc::Status s = read_.Next(response);
+    if (s.ok() && context_.metrics != nullptr) {
+      context_.metrics->AddBytesRead(
+          static_cast<int64_t>(response->data().size()));
+    }
+    return s;
   }
   void PostSuccessor() override { new ReadCall(context_); }
+  const char* method() const override { return "Read"; }
 
   BlobRead read_;
 };
@@ -184,6 +209,7 @@ class ListCall final : public StreamingCall<contentapi::ListContentRequest,
     return grpc::Status::OK;
   }
   void PostSuccessor() override { new ListCall(context_); }
+  const char* method() const override { return "List"; }
 
   std::vector<contentapi::ListContentResponse> batches_;
   size_t next_ = 0;
@@ -209,6 +235,7 @@ class WriteCall final : public AsyncCall {
     switch (state_) {
       case State::kWaiting:
         if (!ok) break;
+        start_ = absl::Now();
         new WriteCall(context_);
         if (grpc::Status s = Admit(context_, server_context_); !s.ok())
           return Finish(s);
@@ -260,6 +287,10 @@ class WriteCall final : public AsyncCall {
                  this);
       return;
     }
+    if (handled.ok() && context_.metrics != nullptr) {
+      context_.metrics->AddBytesWritten(
+          static_cast<int64_t>(request_.data().size()));
+    }
     // Written out: give the message's buffer back rather than keep up to
     // 1 MiB per idle stream until its next message.
     std::string().swap(*request_.mutable_data());
@@ -267,6 +298,7 @@ class WriteCall final : public AsyncCall {
       return Finish(handled);
     }
     if (session_.finished()) {
+      Observe(context_, "Write", grpc::Status::OK, start_);
       state_ = State::kFinishing;
       stream_.WriteAndFinish(response_, grpc::WriteOptions(), grpc::Status::OK,
                              this);
@@ -280,6 +312,7 @@ class WriteCall final : public AsyncCall {
     stream_.Read(&request_, this);
   }
   void Finish(const grpc::Status& status) {
+    Observe(context_, "Write", status, start_);
     state_ = State::kFinishing;
     stream_.Finish(status, this);
   }
@@ -299,14 +332,15 @@ class WriteCall final : public AsyncCall {
   std::chrono::steady_clock::time_point first_attempt_;
   std::chrono::milliseconds retry_pause_{1};
   grpc::Alarm alarm_;
+  absl::Time start_;
 };
 
 template <class Request, class Response>
 void PostUnary(
-    const AsyncCallContext& context,
+    const AsyncCallContext& context, const char* method,
     typename UnaryCall<Request, Response>::RequestMethod request_method,
     typename UnaryCall<Request, Response>::Handler handler) {
-  new UnaryCall<Request, Response>(context, request_method, handler);
+  new UnaryCall<Request, Response>(context, method, request_method, handler);
 }
 
 }  // namespace
@@ -329,18 +363,19 @@ bool LiveCalls::AwaitNone(absl::Time deadline) {
 
 void PostContentCalls(const AsyncCallContext& context) {
   namespace api = contentapi;
-  PostUnary<api::InfoRequest, api::InfoResponse>(context, &Service::RequestInfo,
-                                                 &ContentService::Info);
+  PostUnary<api::InfoRequest, api::InfoResponse>(
+      context, "Info", &Service::RequestInfo, &ContentService::Info);
   PostUnary<api::UpdateRequest, api::UpdateResponse>(
-      context, &Service::RequestUpdate, &ContentService::Update);
+      context, "Update", &Service::RequestUpdate, &ContentService::Update);
   PostUnary<api::DeleteContentRequest, google::protobuf::Empty>(
-      context, &Service::RequestDelete, &ContentService::Delete);
+      context, "Delete", &Service::RequestDelete, &ContentService::Delete);
   PostUnary<api::StatusRequest, api::StatusResponse>(
-      context, &Service::RequestStatus, &ContentService::Status);
+      context, "Status", &Service::RequestStatus, &ContentService::Status);
   PostUnary<api::ListStatusesRequest, api::ListStatusesResponse>(
-      context, &Service::RequestListStatuses, &ContentService::ListStatuses);
+      context, "ListStatuses", &Service::RequestListStatuses,
+      &ContentService::ListStatuses);
   PostUnary<api::AbortRequest, google::protobuf::Empty>(
-      context, &Service::RequestAbort, &ContentService::Abort);
+      context, "Abort", &Service::RequestAbort, &ContentService::Abort);
   new ReadCall(context);
   new ListCall(context);
   new WriteCall(context);

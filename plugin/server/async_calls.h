@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+#include "plugin/metrics/metrics.h"
 #include "plugin/server/content_service.h"
 #include "services/content/v1/content.grpc.pb.h"
 
@@ -72,6 +73,7 @@ struct AsyncCallContext {
   // Set once the server stops: no call schedules new work on the queue.
   const std::atomic<bool>* stopping = nullptr;
   LiveCalls* live = nullptr;  // counts the calls, if set
+  metrics::Metrics* metrics = nullptr;  // told of each call, if set
 };
 
 // Posts one waiting call for each Content method on `context.cq`; each call,

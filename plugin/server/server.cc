@@ -24,7 +24,8 @@ constexpr absl::Duration kWindUp = absl::Seconds(5);
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    store::Store& store, const std::string& address) {
+    store::Store& store, const std::string& address,
+    metrics::Metrics* metrics) {
   auto endpoint = Endpoint::Prepare(address);
   if (!endpoint.ok()) return endpoint.status();
 
@@ -52,7 +53,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   for (auto& queue : server->queues_) {
     PostContentCalls({&server->service_, &server->content_, queue.get(),
                       server->endpoint_->peers(), &server->stopping_,
-                      &server->live_calls_});
+                      &server->live_calls_, metrics});
     server->threads_.emplace_back(RunCompletionQueue, queue.get());
   }
   return server;

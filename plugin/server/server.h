@@ -27,8 +27,10 @@ class Server {
   // Serves `store` (which must outlive the server) on `address`: a unix
   // socket path on Linux (a stale socket there is replaced), a named pipe
   // on Windows.
+  // `metrics`, if given, is told of every call and must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      store::Store& store, const std::string& address);
+      store::Store& store, const std::string& address,
+      metrics::Metrics* metrics = nullptr);
 
   ~Server();
   Server(const Server&) = delete;

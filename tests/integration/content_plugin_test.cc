@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -226,6 +227,57 @@ TEST_F(PluginProcessTest, BadFlagsAreRefused) {
   RunResult help = RunCommand({HPC_BIN_DIR "/hpc-content-plugin", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.output, HasSubstr("proxy_plugins"));
+}
+
+}  // namespace
+}  // namespace hpc::testing
+
+namespace hpc::testing {
+namespace {
+
+// The plugin's Prometheus endpoint, scraped after real traffic through
+// containerd and an injection.
+TEST(MetricsTest, ScrapedAfterCallsAndInjection) {
+  REQUIRE_PREREQUISITES();
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  ContainerdEnv env(ContentStore::kPlugin,
+                    {"--metrics-address", address, "--inject-base",
+                     "--no-unpack", "--containerd", "@CONTAINERD@"});
+  ASSERT_TRUE(env.Start()) << env.failure_logs();
+  ASSERT_TRUE(env.WaitForPluginLog("base image registered")) << env.failure_logs();
+  const std::string data(300000, 'm');
+  ASSERT_EQ(env.Ctr({"content", "ingest", "scraped"}, "default", data).exit_code, 0);
+  const std::string digest = DigestOf(data);
+  RunResult got = env.Ctr({"content", "get", digest});
+  ASSERT_EQ(got.output, data);
+
+  RunResult scrape = RunCommand({"curl", "-sf", "http://" + address + "/metrics"});
+  ASSERT_EQ(scrape.exit_code, 0) << scrape.output;
+  // name{labels} -> value
+  std::map<std::string, double> values;
+  std::istringstream lines(scrape.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t space = line.rfind(' ');
+    values[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  EXPECT_GE(values["hpc_content_calls_total{method=\"Write\",code=\"OK\"}"], 1);
+  EXPECT_GE(values["hpc_content_calls_total{method=\"Read\",code=\"OK\"}"], 1);
+  EXPECT_GE(values["hpc_content_written_bytes_total"], data.size());
+  EXPECT_GE(values["hpc_content_read_bytes_total"], data.size());
+  double write_calls = 0;
+  for (const auto& [key, value] : values) {
+    if (key.rfind("hpc_content_calls_total{method=\"Write\"", 0) == 0) write_calls += value;
+  }
+  EXPECT_EQ(values["hpc_content_call_duration_seconds_count{method=\"Write\"}"], write_calls);
+  EXPECT_EQ(values["hpc_content_call_duration_seconds_bucket{method=\"Write\",le=\"+Inf\"}"],
+            write_calls);
+  EXPECT_EQ(values["hpc_content_store_blobs"],
+            ListBlobs(env.plugin_root() + "/blobs/sha256").size());
+  EXPECT_EQ(values["hpc_content_ingests_open"], 0);
+  EXPECT_EQ(values["hpc_content_image_outcomes_total{source=\"inject\",outcome=\"registered\"}"], 1)
+      << scrape.output;
+  EXPECT_TRUE(env.Stop());
 }
 
 }  // namespace
