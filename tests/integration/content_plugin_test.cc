@@ -28,8 +28,10 @@ using ::testing::Not;
 class ContainerdTest : public ContainerdEnvTest {
  protected:
   // Every blob in the store in use verifies against its name.
-  void ExpectBlobsVerify() {
-    for (const std::string& hex : ListBlobs(env_->blobs_dir())) {
+  // Every blob (or those of `blobs`, sha256 hex names) matches its name.
+  void ExpectBlobsVerify(std::vector<std::string> blobs = {}) {
+    if (blobs.empty()) blobs = ListBlobs(env_->blobs_dir());
+    for (const std::string& hex : blobs) {
       std::string data = ReadFileOrDie(env_->blobs_dir() + "/" + hex);
       EXPECT_EQ(DigestOf(data), "sha256:" + hex);
     }
@@ -115,14 +117,15 @@ TEST_P(ContainerdTest, ImportArchiveMadeWithSkopeo) {
   EXPECT_THAT(check.output, HasSubstr("complete (2/2)"));
   std::vector<std::string> blobs = ListBlobs(env_->blobs_dir());
   // The manifest, config and layer; from 2.0 (the Transfer service) also the
-  // archive's index.json, unreferenced until the next garbage collection.
+  // archive's index.json, unreferenced until a garbage collection takes it
+  // at a moment of its choosing: left out of the count and of the reads.
   if (TestedRelease().major >= 2) {
     RunResult index = RunCommand({"tar", "-xOf", archive, "index.json"});
     ASSERT_EQ(index.exit_code, 0);
     std::erase(blobs, DigestOf(index.output).substr(7));
   }
   EXPECT_EQ(blobs.size(), 3u) << ::testing::PrintToString(blobs);
-  ExpectBlobsVerify();
+  ExpectBlobsVerify(blobs);
 }
 
 TEST_P(ContainerdTest, PullUnpackMountRestartRemove) {
