@@ -98,10 +98,11 @@ std::vector<hpc::metrics::Gauge> StoreGauges(hpc::store::Store& store) {
   if (auto statuses = store.ListStatuses({}); statuses.ok()) {
     ingests = static_cast<double>(statuses->size());
   }
-  return {{"hpc_content_store_blobs", "Blobs in the store.", blobs},
-          {"hpc_content_store_bytes", "Bytes of the blobs in the store.", bytes},
-          {"hpc_content_ingests_open", "Ingests started and not committed.",
-           ingests}};
+  return {
+      {"hpc_content_store_blobs", "Blobs in the store.", blobs},
+      {"hpc_content_store_bytes", "Bytes of the blobs in the store.", bytes},
+      {"hpc_content_ingests_open", "Ingests started and not committed.",
+       ingests}};
 }
 
 int Serve(const Options& options) {
@@ -249,8 +250,8 @@ int ConfigureContainerd(const std::vector<std::string>& args) {
   flags.String("config", &config, "containerd's config file", "PATH");
   flags.String("address", &proxy.address,
                "the plugin's socket or pipe, as it is started with", "ADDRESS");
-  flags.String("root", &proxy.root,
-               "the plugin's store, as it is started with", "DIR");
+  flags.String("root", &proxy.root, "the plugin's store, as it is started with",
+               "DIR");
   flags.String("name", &proxy.name, "the proxy's name under proxy_plugins",
                "NAME");
   flags.Bool("dry-run", &dry_run,
@@ -265,16 +266,16 @@ int ConfigureContainerd(const std::vector<std::string>& args) {
     return 0;
   }
   if (!rest->empty()) {
-    std::cerr << "hpc-content-plugin configure-containerd: unexpected argument \""
-              << (*rest)[0] << "\"\n";
+    std::cerr
+        << "hpc-content-plugin configure-containerd: unexpected argument \""
+        << (*rest)[0] << "\"\n";
     return 2;
   }
   auto result = hpc::configure::ConfigureContainerd(config, proxy, dry_run);
   if (!result.ok()) {
     std::cerr << "hpc-content-plugin configure-containerd: "
               << result.status().message() << "\n";
-    return result.status().code() == absl::StatusCode::kInvalidArgument ? 2
-                                                                          : 1;
+    return result.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   if (result->edit.changes.empty()) {
     std::cout << config << ": already configured; nothing changed\n";

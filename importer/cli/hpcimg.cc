@@ -696,14 +696,15 @@ nothing. An ARCHIVE of - is read from standard input, e.g.
       }
       spool.emplace("import");
       if (spool->path().empty()) {
-        return ReportError(kProgram,
-                           absl::InternalError(
-                               "no private directory for standard input in "
-                               "the temporary directory"));
+        return ReportError(
+            kProgram,
+            absl::InternalError("no private directory for standard input in "
+                                "the temporary directory"));
       }
       path = spool->path() + "/stdin.tar";
-      absl::Status spooled = hpc::archive::SpoolStream(
-          stdin, "standard input", path, options.archive_limits.max_total_bytes);
+      absl::Status spooled =
+          hpc::archive::SpoolStream(stdin, "standard input", path,
+                                    options.archive_limits.max_total_bytes);
       if (!spooled.ok()) return ReportError(kProgram, spooled);
     }
     // Messages name standard input as the user did.

@@ -105,8 +105,8 @@ absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
                          chosen.status().message(), " (or --no-unpack)"));
       }
       unpacked_manifest = image::WithRoot(*image, chosen->manifest);
-      result.changes.push_back(absl::StrCat("index kept; unpacking its manifest ",
-                                            chosen->description));
+      result.changes.push_back(absl::StrCat(
+          "index kept; unpacking its manifest ", chosen->description));
     }
     if (options.unpack) {
       register_options.after_content =

@@ -144,8 +144,8 @@ absl::StatusOr<Explanation> Explain(
           config.error = std::string(platform.status().message());
         }
       } else if (!d.platform) {
-        config.error = absl::StrCat("media type ", d.media_type,
-                                    " is not a manifest");
+        config.error =
+            absl::StrCat("media type ", d.media_type, " is not a manifest");
       }
       configs.push_back(std::move(config));
       out.entries.push_back(std::move(entry));
@@ -171,8 +171,7 @@ absl::StatusOr<Explanation> Explain(
         r.import_reason =
             m.matched ? "kept" : absl::StrCat("filtered out: ", m.why);
       } else {
-        ManifestSelection s =
-            SelectManifest(*r.era, node, platforms, configs);
+        ManifestSelection s = SelectManifest(*r.era, node, platforms, configs);
         r.chosen = s.chosen;
         if (s.chosen) r.selected = out.entries[*s.chosen].digest;
         r.reason = std::move(s.reason);

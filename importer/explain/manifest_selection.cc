@@ -117,17 +117,18 @@ ManifestSelection SelectManifest(
     }
     if (!why.empty()) {
       s.chosen.reset();
-      s.reason = absl::StrCat(s.reason, "; but #", winner,
-                              " has no platform and ", why,
-                              ": no match for platform in manifest");
+      s.reason =
+          absl::StrCat(s.reason, "; but #", winner, " has no platform and ",
+                       why, ": no match for platform in manifest");
     }
   } else if (era.transfer_fetches_without_386 && entries[winner] &&
              s.matches[winner].rank == 1) {
     s.chosen.reset();
-    s.reason = absl::StrCat(
-        s.reason, "; but the Transfer service fetched only windows/amd64 "
-                  "entries (CRI pull, use_local_image_pull off), so the "
-                  "windows/386 winner is not there and the pull fails");
+    s.reason =
+        absl::StrCat(s.reason,
+                     "; but the Transfer service fetched only windows/amd64 "
+                     "entries (CRI pull, use_local_image_pull off), so the "
+                     "windows/386 winner is not there and the pull fails");
   }
   return s;
 }

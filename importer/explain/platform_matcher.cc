@@ -73,9 +73,8 @@ PlatformMatch MatchVersion(const MatchingEra& era, const NodeVersion& node,
   // What this containerd reads, when it is not what is written.
   std::string read_as;
   if (era.version_parsing == VersionParsing::kAtoiTruncated &&
-      !absl::StartsWith(
-          os_version, absl::StrCat(image.major, ".", image.minor, ".",
-                                   image.build))) {
+      !absl::StartsWith(os_version, absl::StrCat(image.major, ".", image.minor,
+                                                 ".", image.build))) {
     read_as = absl::StrCat(" (read as ", image.major, ".", image.minor, ".",
                            image.build, ")");
   }

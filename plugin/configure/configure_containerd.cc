@@ -98,7 +98,8 @@ absl::StatusOr<ConfigureResult> ConfigureContainerd(const std::string& path,
 
   const fs::path target(path);
   if (result.created) {
-    if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+    if (target.has_parent_path())
+      fs::create_directories(target.parent_path(), ec);
     if (ec) {
       return absl::InternalError(absl::StrCat(
           "creating ", target.parent_path().string(), ": ", ec.message()));

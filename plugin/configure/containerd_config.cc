@@ -84,8 +84,7 @@ std::string At(const std::string& source, const toml::node& node) {
 }
 
 absl::Status Refuse(std::string why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(why, "; nothing was written"));
+  return absl::InvalidArgumentError(absl::StrCat(why, "; nothing was written"));
 }
 
 absl::StatusOr<toml::table> Parse(const std::string& text,
@@ -94,10 +93,10 @@ absl::StatusOr<toml::table> Parse(const std::string& text,
       toml::parse(std::string_view(text), std::string_view(source));
   if (!parsed) {
     const toml::parse_error& error = parsed.error();
-    return Refuse(absl::StrCat(source, ":", error.source().begin.line, ":",
-                               error.source().begin.column,
-                               ": not valid TOML: ",
-                               std::string(error.description())));
+    return Refuse(
+        absl::StrCat(source, ":", error.source().begin.line, ":",
+                     error.source().begin.column,
+                     ": not valid TOML: ", std::string(error.description())));
   }
   return std::move(parsed).table();
 }
@@ -146,9 +145,8 @@ absl::StatusOr<ConfigEdit> AddContentProxy(const std::string& text,
   // The built-in content store, disabled.
   const toml::node* disabled = config.get("disabled_plugins");
   if (disabled == nullptr) {
-    std::string line =
-        absl::StrCat("disabled_plugins = ", ArrayText({kBuiltinContentPlugin}),
-                     "\n");
+    std::string line = absl::StrCat(
+        "disabled_plugins = ", ArrayText({kBuiltinContentPlugin}), "\n");
     if (version == nullptr) {
       prelude += line;
     } else {
@@ -195,16 +193,16 @@ absl::StatusOr<ConfigEdit> AddContentProxy(const std::string& text,
   if (const toml::node* proxies = config.get("proxy_plugins")) {
     const toml::table* table = proxies->as_table();
     if (table == nullptr) {
-      return Refuse(absl::StrCat(At(source, *proxies),
-                                 ": proxy_plugins is not a table"));
+      return Refuse(
+          absl::StrCat(At(source, *proxies), ": proxy_plugins is not a table"));
     }
     for (const auto& [name, plugin] : *table) {
       const toml::table* p = plugin.as_table();
-      std::string type =
-          p != nullptr ? p->get_as<std::string>("type") != nullptr
-                             ? p->get_as<std::string>("type")->get()
-                             : ""
-                       : "";
+      std::string type = p != nullptr
+                             ? p->get_as<std::string>("type") != nullptr
+                                   ? p->get_as<std::string>("type")->get()
+                                   : ""
+                             : "";
       if (std::string(name.str()) == proxy.name) {
         if (p == nullptr || type != "content") {
           return Refuse(absl::StrCat(
@@ -226,15 +224,16 @@ absl::StatusOr<ConfigEdit> AddContentProxy(const std::string& text,
   }
   if (ours == nullptr) {
     std::string section = absl::StrCat(
-        text.empty() || text.back() == '\n' ? "" : "\n", text.empty() ? "" : "\n",
+        text.empty() || text.back() == '\n' ? "" : "\n",
+        text.empty() ? "" : "\n",
         "# containerd's only content store: hpc-content-plugin\n",
         "[proxy_plugins.", proxy.name, "]\n", "  type = \"content\"\n",
         "  address = ", TomlString(proxy.address), "\n",
         edit.version >= 3 ? absl::StrCat("  ", exports_line, "\n") : "");
     splices.push_back({text.size(), text.size(), section});
     edit.changes.push_back(absl::StrCat(
-        "[proxy_plugins.", proxy.name, "] type = \"content\", address = ",
-        TomlString(proxy.address),
+        "[proxy_plugins.", proxy.name,
+        "] type = \"content\", address = ", TomlString(proxy.address),
         edit.version >= 3 ? absl::StrCat(", ", exports_line) : ""));
   } else {
     const toml::node* address = ours->get("address");
@@ -246,17 +245,16 @@ absl::StatusOr<ConfigEdit> AddContentProxy(const std::string& text,
       splices.push_back({positions.Offset(address->source().begin),
                          positions.Offset(address->source().end),
                          TomlString(proxy.address)});
-      edit.changes.push_back(absl::StrCat(
-          "[proxy_plugins.", proxy.name, "] address ",
-          TomlString(*address->value<std::string>()), " -> ",
-          TomlString(proxy.address)));
+      edit.changes.push_back(
+          absl::StrCat("[proxy_plugins.", proxy.name, "] address ",
+                       TomlString(*address->value<std::string>()), " -> ",
+                       TomlString(proxy.address)));
     }
     if (edit.version >= 3) {
       const toml::node* exports = ours->get("exports");
-      const toml::node* root =
-          exports != nullptr && exports->is_table()
-              ? exports->as_table()->get("root")
-              : nullptr;
+      const toml::node* root = exports != nullptr && exports->is_table()
+                                   ? exports->as_table()->get("root")
+                                   : nullptr;
       if (root != nullptr && root->value<std::string>() == proxy.root) {
         // exported already
       } else if (root != nullptr && root->is_string()) {

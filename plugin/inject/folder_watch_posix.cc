@@ -16,7 +16,8 @@ class InotifyWatch final : public FolderWatch {
   ~InotifyWatch() override { ::close(fd_); }
   void Wait(absl::Duration timeout) override {
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) > 0) {
+    if (::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) >
+        0) {
       // What changed does not matter: the folder is scanned again.
       char events[16 << 10];
       while (::read(fd_, events, sizeof(events)) > 0) {
@@ -46,9 +47,10 @@ std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
     return std::make_unique<InotifyWatch>(fd);
   }
   if (fd >= 0) ::close(fd);
-  log::Warn("preload: cannot watch %s with inotify; rescanning it every few "
-            "seconds instead",
-            dir);
+  log::Warn(
+      "preload: cannot watch %s with inotify; rescanning it every few "
+      "seconds instead",
+      dir);
   return std::make_unique<TimedWatch>();
 }
 

@@ -47,8 +47,10 @@ void PreloadJournal::Load() {
       continue;
     }
     // The first format: "SIZE MTIME_NS DIGEST PATH", an import that worked.
-    std::vector<absl::string_view> old = absl::StrSplit(line, absl::MaxSplits(' ', 3));
-    if (old.size() == 4 && ParseVersion(old[0], old[1], old[2], &entry.version)) {
+    std::vector<absl::string_view> old =
+        absl::StrSplit(line, absl::MaxSplits(' ', 3));
+    if (old.size() == 4 &&
+        ParseVersion(old[0], old[1], old[2], &entry.version)) {
       entry.ok = true;
       entries_[std::string(old[3])] = std::move(entry);
     }
@@ -58,18 +60,18 @@ void PreloadJournal::Load() {
 absl::Status PreloadJournal::Save() const {
   std::string text;
   for (const auto& [path, e] : entries_) {
-    absl::StrAppend(&text, e.ok ? "ok" : "failed", "\t", e.version.size, "\t",
-                    e.version.mtime_ns, "\t", e.version.digest, "\t",
-                    Field(path), "\t",
-                    e.ok ? absl::StrJoin(e.records, ",") : Field(e.error),
-                    "\n");
+    absl::StrAppend(
+        &text, e.ok ? "ok" : "failed", "\t", e.version.size, "\t",
+        e.version.mtime_ns, "\t", e.version.digest, "\t", Field(path), "\t",
+        e.ok ? absl::StrJoin(e.records, ",") : Field(e.error), "\n");
   }
   const std::string temporary = path_ + ".new";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    if (!out) return absl::InternalError(absl::StrCat("cannot write ", temporary));
+    if (!out)
+      return absl::InternalError(absl::StrCat("cannot write ", temporary));
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path_, ec);

@@ -46,9 +46,11 @@ absl::StatusOr<FileVersion> Stat(const std::string& path) {
   std::error_code ec;
   FileVersion v;
   v.size = static_cast<int64_t>(fs::file_size(path, ec));
-  if (ec) return absl::NotFoundError(absl::StrCat("stat ", path, ": ", ec.message()));
+  if (ec)
+    return absl::NotFoundError(absl::StrCat("stat ", path, ": ", ec.message()));
   const auto modified = fs::last_write_time(path, ec);
-  if (ec) return absl::NotFoundError(absl::StrCat("stat ", path, ": ", ec.message()));
+  if (ec)
+    return absl::NotFoundError(absl::StrCat("stat ", path, ": ", ec.message()));
   v.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::file_clock::to_sys(modified).time_since_epoch())
                    .count();
@@ -186,9 +188,10 @@ void Preloader::Run() {
         log::Warn("preload: %s", s.message());
     }
     if (repinned + unpinned + gone > 0) {
-      log::Info("preload of %s: %d records pinned again, %d unpinned; %d "
-                "archives left the folder",
-                options_.dir, repinned, unpinned, gone);
+      log::Info(
+          "preload of %s: %d records pinned again, %d unpinned; %d "
+          "archives left the folder",
+          options_.dir, repinned, unpinned, gone);
     }
   }
 
@@ -229,9 +232,10 @@ void Preloader::Run() {
           ++line_number;
           absl::string_view ref = absl::StripAsciiWhitespace(line);
           if (ref.empty() || absl::StartsWith(ref, "#")) continue;
-          log::Warn("preload: %s:%d: %s: pulling images from registries is "
-                    "not supported yet; save it to an archive in %s instead",
-                    path, line_number, ref, options_.dir);
+          log::Warn(
+              "preload: %s:%d: %s: pulling images from registries is "
+              "not supported yet; save it to an archive in %s instead",
+              path, line_number, ref, options_.dir);
         }
         continue;
       }
@@ -290,9 +294,10 @@ void Preloader::Run() {
       JournalEntry entry;
       entry.version = *version;
       if (!result.ok()) {
-        log::Error("preload of %s failed (tried again once the file "
-                   "changes): %s",
-                   path, result.status().message());
+        log::Error(
+            "preload of %s failed (tried again once the file "
+            "changes): %s",
+            path, result.status().message());
         entry.error = std::string(result.status().message());
         if (options_.metrics != nullptr)
           options_.metrics->CountOutcome("preload", "failed");

@@ -55,16 +55,17 @@ std::string Metrics::Render() const {
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cumulative += h.counts[i];
-        absl::StrAppend(&out, "hpc_content_call_duration_seconds_bucket{method=\"",
-                        method, "\",le=\"", Number(kBuckets[i]), "\"} ",
-                        cumulative, "\n");
+        absl::StrAppend(
+            &out, "hpc_content_call_duration_seconds_bucket{method=\"", method,
+            "\",le=\"", Number(kBuckets[i]), "\"} ", cumulative, "\n");
       }
-      absl::StrAppend(
-          &out, "hpc_content_call_duration_seconds_bucket{method=\"", method,
-          "\",le=\"+Inf\"} ", h.count, "\n",
-          "hpc_content_call_duration_seconds_sum{method=\"", method, "\"} ",
-          Number(h.sum), "\n", "hpc_content_call_duration_seconds_count{method=\"",
-          method, "\"} ", h.count, "\n");
+      absl::StrAppend(&out,
+                      "hpc_content_call_duration_seconds_bucket{method=\"",
+                      method, "\",le=\"+Inf\"} ", h.count, "\n",
+                      "hpc_content_call_duration_seconds_sum{method=\"", method,
+                      "\"} ", Number(h.sum), "\n",
+                      "hpc_content_call_duration_seconds_count{method=\"",
+                      method, "\"} ", h.count, "\n");
     }
     absl::StrAppend(&out,
                     "# HELP hpc_content_image_outcomes_total Images injected "
@@ -88,8 +89,8 @@ std::string Metrics::Render() const {
       bytes_written_.load(), "\n");
   if (gauges) {
     for (const Gauge& g : gauges()) {
-      absl::StrAppend(&out, "# HELP ", g.name, " ", g.help, "\n# TYPE ",
-                      g.name, " gauge\n", g.name, " ", Number(g.value), "\n");
+      absl::StrAppend(&out, "# HELP ", g.name, " ", g.help, "\n# TYPE ", g.name,
+                      " gauge\n", g.name, " ", Number(g.value), "\n");
     }
   }
   return out;

@@ -33,7 +33,9 @@ class HttpEndpoint final : public MetricsEndpoint {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     return absl::OkStatus();
   }
-  std::string address() const override { return absl::StrCat(host_, ":", port_); }
+  std::string address() const override {
+    return absl::StrCat(host_, ":", port_);
+  }
 
  private:
   const Metrics& metrics_;

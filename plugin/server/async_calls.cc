@@ -22,7 +22,8 @@ void Observe(const AsyncCallContext& context, const char* method,
   if (context.metrics == nullptr) return;
   context.metrics->ObserveCall(
       method,
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+      absl::StatusCodeToString(
+          static_cast<absl::StatusCode>(status.error_code())),
       absl::Now() - start);
 }
 

@@ -16,7 +16,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-
 #include "plugin/metrics/metrics.h"
 #include "plugin/server/content_service.h"
 #include "services/content/v1/content.grpc.pb.h"
@@ -72,7 +71,7 @@ struct AsyncCallContext {
   const PeerFilter* peers = nullptr;  // null: every peer is served
   // Set once the server stops: no call schedules new work on the queue.
   const std::atomic<bool>* stopping = nullptr;
-  LiveCalls* live = nullptr;  // counts the calls, if set
+  LiveCalls* live = nullptr;            // counts the calls, if set
   metrics::Metrics* metrics = nullptr;  // told of each call, if set
 };
 

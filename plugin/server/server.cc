@@ -72,9 +72,10 @@ void Server::Shutdown(absl::Duration grace) {
   // Cancelled calls still answer on the queues; they are shut down once
   // the last call is gone.
   if (!live_calls_.AwaitNone(absl::Now() + kWindUp)) {
-    log::Error("calls still running %s after the server stopped; "
-               "stopping anyway",
-               absl::FormatDuration(kWindUp).c_str());
+    log::Error(
+        "calls still running %s after the server stopped; "
+        "stopping anyway",
+        absl::FormatDuration(kWindUp).c_str());
   }
   for (auto& queue : queues_) queue->Shutdown();
   for (auto& thread : threads_) thread.join();

@@ -36,15 +36,14 @@ TEST(ConfigureContainerdTest, DefaultConfigServesThePluginAsItsOnlyStore) {
   const std::string etc = env.dir() + "/etc";
   fs::create_directories(etc);
   const std::string config = etc + "/config.toml";
-  RunResult made = RunCommand(
-      {"sh", "-c",
-       "\"$0\" config default >\"$1\"", TestedRelease().containerd, config});
+  RunResult made = RunCommand({"sh", "-c", "\"$0\" config default >\"$1\"",
+                               TestedRelease().containerd, config});
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string original = ReadFileOrDie(config);
 
   const std::vector<std::string> configure = {
-      kPlugin,   "configure-containerd", "--config", config, "--address",
-      env.plugin_socket(), "--root", env.plugin_root()};
+      kPlugin,     "configure-containerd", "--config", config,
+      "--address", env.plugin_socket(),    "--root",   env.plugin_root()};
   RunResult first = RunCommand(configure);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("updated"));
@@ -73,16 +72,16 @@ TEST(ConfigureContainerdTest, DefaultConfigServesThePluginAsItsOnlyStore) {
       << env.failure_logs();
   // Content written through containerd lands in the plugin's store.
   const std::string data = "through the configured proxy\n";
-  RunResult ingest = env.Ctr({"content", "ingest", "configured"}, "default",
-                             data);
+  RunResult ingest =
+      env.Ctr({"content", "ingest", "configured"}, "default", data);
   ASSERT_EQ(ingest.exit_code, 0) << ingest.output;
   RunResult listed = env.Ctr({"content", "ls", "-q"});
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
   std::string digest = listed.output.substr(0, listed.output.find('\n'));
   ASSERT_THAT(digest, HasSubstr("sha256:"));
-  EXPECT_EQ(ReadFileOrDie(env.plugin_root() + "/blobs/sha256/" +
-                          digest.substr(7)),
-            data);
+  EXPECT_EQ(
+      ReadFileOrDie(env.plugin_root() + "/blobs/sha256/" + digest.substr(7)),
+      data);
   if (TestedRelease().major >= 2) {
     // From config version 3 the proxy exports its root.
     RunResult detailed = env.Ctr({"plugins", "ls", "--detailed"});

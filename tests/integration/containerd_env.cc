@@ -118,8 +118,8 @@ int ContainerdEnv::StopPlugin(int signal) {
 }
 
 bool ContainerdEnv::StartContainerd() {
-  return RunContainerd({TestedRelease().containerd, "--config",
-                        dir_.Join("config.toml")});
+  return RunContainerd(
+      {TestedRelease().containerd, "--config", dir_.Join("config.toml")});
 }
 
 bool ContainerdEnv::StartContainerdWithConfig(const std::string& config) {
@@ -145,8 +145,8 @@ std::vector<std::string> ContainerdEnv::ServingContentStores() {
 }
 
 bool ContainerdEnv::RunContainerd(std::vector<std::string> argv) {
-  containerd_ =
-      std::make_unique<Subprocess>(std::move(argv), dir_.Join("containerd.log"));
+  containerd_ = std::make_unique<Subprocess>(std::move(argv),
+                                             dir_.Join("containerd.log"));
   if (!WaitForSocket(address(), 20000)) return false;
   // The socket accepts before the services are registered.
   for (int i = 0; i < 200; ++i) {

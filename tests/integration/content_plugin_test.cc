@@ -246,14 +246,17 @@ TEST(MetricsTest, ScrapedAfterCallsAndInjection) {
                     {"--metrics-address", address, "--inject-base",
                      "--no-unpack", "--containerd", "@CONTAINERD@"});
   ASSERT_TRUE(env.Start()) << env.failure_logs();
-  ASSERT_TRUE(env.WaitForPluginLog("base image registered")) << env.failure_logs();
+  ASSERT_TRUE(env.WaitForPluginLog("base image registered"))
+      << env.failure_logs();
   const std::string data(300000, 'm');
-  ASSERT_EQ(env.Ctr({"content", "ingest", "scraped"}, "default", data).exit_code, 0);
+  ASSERT_EQ(
+      env.Ctr({"content", "ingest", "scraped"}, "default", data).exit_code, 0);
   const std::string digest = DigestOf(data);
   RunResult got = env.Ctr({"content", "get", digest});
   ASSERT_EQ(got.output, data);
 
-  RunResult scrape = RunCommand({"curl", "-sf", "http://" + address + "/metrics"});
+  RunResult scrape =
+      RunCommand({"curl", "-sf", "http://" + address + "/metrics"});
   ASSERT_EQ(scrape.exit_code, 0) << scrape.output;
   // name{labels} -> value
   std::map<std::string, double> values;
@@ -269,15 +272,20 @@ TEST(MetricsTest, ScrapedAfterCallsAndInjection) {
   EXPECT_GE(values["hpc_content_read_bytes_total"], data.size());
   double write_calls = 0;
   for (const auto& [key, value] : values) {
-    if (key.rfind("hpc_content_calls_total{method=\"Write\"", 0) == 0) write_calls += value;
+    if (key.rfind("hpc_content_calls_total{method=\"Write\"", 0) == 0)
+      write_calls += value;
   }
-  EXPECT_EQ(values["hpc_content_call_duration_seconds_count{method=\"Write\"}"], write_calls);
-  EXPECT_EQ(values["hpc_content_call_duration_seconds_bucket{method=\"Write\",le=\"+Inf\"}"],
+  EXPECT_EQ(values["hpc_content_call_duration_seconds_count{method=\"Write\"}"],
+            write_calls);
+  EXPECT_EQ(values["hpc_content_call_duration_seconds_bucket{method=\"Write\","
+                   "le=\"+Inf\"}"],
             write_calls);
   EXPECT_EQ(values["hpc_content_store_blobs"],
             ListBlobs(env.plugin_root() + "/blobs/sha256").size());
   EXPECT_EQ(values["hpc_content_ingests_open"], 0);
-  EXPECT_EQ(values["hpc_content_image_outcomes_total{source=\"inject\",outcome=\"registered\"}"], 1)
+  EXPECT_EQ(values["hpc_content_image_outcomes_total{source=\"inject\",outcome="
+                   "\"registered\"}"],
+            1)
       << scrape.output;
   EXPECT_TRUE(env.Stop());
 }

@@ -192,9 +192,9 @@ TEST_P(ImportTest, KeptIndexIsRegisteredAndItsManifestUnpacked) {
   EXPECT_THAT(snapshots, Not(HasSubstr(linux_chain)));
 
   // --platform picks the other one.
-  RunResult linux = Import({"--json", "--keep-index", "--platform",
-                            "linux/amd64", "--name", "example.com/multi:lin",
-                            archive});
+  RunResult linux =
+      Import({"--json", "--keep-index", "--platform", "linux/amd64", "--name",
+              "example.com/multi:lin", archive});
   ASSERT_EQ(linux.exit_code, 0) << linux.output;
   EXPECT_THAT(linux.output, HasSubstr("\"chainID\": \"" + linux_chain + "\""));
   EXPECT_THAT(env_->Ctr({"snapshots", "ls"}, "k8s.io").output,
@@ -230,12 +230,11 @@ TEST_P(ImportTest, ArchiveFromStandardInput) {
   EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "the spool is removed";
 
   // Empty and broken input: named as -, nothing left behind.
-  RunResult empty =
-      RunCommand({"sh", "-c", import + "- </dev/null"});
+  RunResult empty = RunCommand({"sh", "-c", import + "- </dev/null"});
   EXPECT_NE(empty.exit_code, 0);
   EXPECT_THAT(empty.output, HasSubstr("standard input is empty"));
-  RunResult broken = RunCommand(
-      {"sh", "-c", "head -c 5000 /dev/urandom | " + import + "-"});
+  RunResult broken =
+      RunCommand({"sh", "-c", "head -c 5000 /dev/urandom | " + import + "-"});
   EXPECT_NE(broken.exit_code, 0);
   EXPECT_THAT(broken.output, HasSubstr("hpcimg: "));
   EXPECT_THAT(broken.output, Not(HasSubstr(tmp)));
@@ -380,9 +379,8 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
 TEST(PreloadTest, WatchesTheFolderAndKeepsPinsInStep) {
   REQUIRE_PREREQUISITES();
   TempDir preload;
-  ContainerdEnv env(ContentStore::kPlugin,
-                    {"--containerd", "@CONTAINERD@", "--preload",
-                     preload.path()});
+  ContainerdEnv env(ContentStore::kPlugin, {"--containerd", "@CONTAINERD@",
+                                            "--preload", preload.path()});
   auto archive = [&](const std::string& name, const std::string& file,
                      const std::string& to) {
     std::string layout = env.dir() + "/layout-" + name;

@@ -112,7 +112,8 @@ std::vector<std::string> Selected(
 
 TEST(ExplainTest, PlatformLessSingleManifestIsUsedAsIsEverywhere) {
   TestImage t = MakeImage({{"windows", "amd64", ""}}, /*single=*/true);
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   ASSERT_TRUE(e.ok());
   EXPECT_FALSE(e->is_index);
   ASSERT_EQ(e->results.size(), 9u);
@@ -130,7 +131,8 @@ TEST(ExplainTest, EmptyOsVersionEntryFailsOnlyBefore1618) {
   TestImage t = MakeImage({{"windows", "amd64", ""}});
   EXPECT_THAT(Selected(t),
               ElementsAre("-", "#0", "#0", "-", "#0", "#0", "-", "#0", "#0"));
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_THAT(e->fix, HasSubstr("hpcimg copy test:image DEST"));
   EXPECT_FALSE(e->fix_strips_os_version);
@@ -190,7 +192,8 @@ TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
   TestImage t = MakeImage({{"linux", "amd64", ""}, {"linux", "arm64", ""}});
   EXPECT_THAT(Selected(t),
               ElementsAre("-", "-", "-", "-", "-", "-", "-", "-", "-"));
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_TRUE(e->fails);
   EXPECT_TRUE(e->fix.empty());
   // 1.6.17's defaults admit linux (LCOW); os.version decides there.
@@ -212,10 +215,10 @@ TEST(ExplainTest, LinuxOnlyIndexFailsEverywhereWithNoFix) {
 TEST(ExplainTest, EntryWithoutPlatformIsTakenWhenItsConfigMatches) {
   TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1"},
                            {"windows", "amd64", "", {}, false}});
-  EXPECT_THAT(Selected(t), ElementsAre("#0", "#0", "#0", "-", "#1", "#1", "-",
-                                       "#1", "#1"));
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(),
-                              DefaultContainerdVersions());
+  EXPECT_THAT(Selected(t),
+              ElementsAre("#0", "#0", "#0", "-", "#1", "#1", "-", "#1", "#1"));
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   EXPECT_THAT(e->results[3].reason,
               HasSubstr("#1 has no platform and its config's platform "
                         "windows/amd64 does not match"));
@@ -233,8 +236,8 @@ TEST(ExplainTest, ConfigOsVersionOfEntryWithoutPlatformCountsFrom20) {
   // On 20348: 1.6.18 takes os and architecture from the config and
   // matches; 2.0.0 takes os.version 10.0.17763.1 too, which 20348 does not
   // run.
-  EXPECT_THAT(Selected(t), ElementsAre("-", "#0", "#0", "-", "#0", "-", "-",
-                                       "#0", "-"));
+  EXPECT_THAT(Selected(t),
+              ElementsAre("-", "#0", "#0", "-", "#0", "-", "-", "#0", "-"));
 }
 
 // 2.1.0 to 2.1.5 pull for CRI through the Transfer service: its fetch
@@ -265,7 +268,8 @@ TEST(ExplainTest, Windows386WinnerIsNotFetchedOn21To215) {
 TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
   TestImage t =
       MakeImage({{"windows", "amd64", "10.0.17763.5329"}}, /*single=*/true);
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   ASSERT_TRUE(e.ok());
   std::vector<bool> imports;
   for (const NodeResult& r : e->results) imports.push_back(r.import_ok);
@@ -279,7 +283,8 @@ TEST(ExplainTest, CtrImportOfDockerArchiveKeepsConfigOsVersionFrom20) {
 
 TEST(ExplainTest, JsonIsHostMajorWithTheIssueFields) {
   TestImage t = MakeImage({{"windows", "amd64", ""}});
-  auto e = ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
+  auto e =
+      ExplainAndCheckFix(*t.image, DefaultNodes(), DefaultContainerdVersions());
   oci::Json j = ToJson(*e);
   EXPECT_EQ(j["image"], "test:image");
   EXPECT_EQ(j["kind"], "index");

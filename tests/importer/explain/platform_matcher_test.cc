@@ -240,8 +240,7 @@ TEST(EraFactsTest, OsIsNormalisedExceptIn16From18) {
   for (const char* release : {"1.7.0", "1.7.13", "2.0.0", "2.1.5", "2.3.0"}) {
     EXPECT_TRUE(Matches(release, 17763, WithOs("Windows", "10.0.17763.1")))
         << release;
-    EXPECT_TRUE(Matches(release, 17763, WithOs("", "10.0.17763.1")))
-        << release;
+    EXPECT_TRUE(Matches(release, 17763, WithOs("", "10.0.17763.1"))) << release;
     EXPECT_FALSE(Matches(release, 17763, WithOs("linux", "10.0.17763.1")))
         << release;
   }
@@ -265,9 +264,9 @@ TEST(EraFactsTest, VersionParsingQuirks) {
       MatchPlatform(Era("1.7.13"), Node(17763), Windows("10.0.83299.1"));
   EXPECT_NE(m.why.find("read as 10.0.17763"), std::string::npos) << m.why;
   ImageBuild b = ParseImageBuildAtoi("266.-1.99999999999999999999");
-  EXPECT_EQ(b.major, 10u);      // uint8(266)
-  EXPECT_EQ(b.minor, 255u);     // uint8(-1)
-  EXPECT_EQ(b.build, 65535u);   // uint16(MaxInt64): Atoi's range error
+  EXPECT_EQ(b.major, 10u);     // uint8(266)
+  EXPECT_EQ(b.minor, 255u);    // uint8(-1)
+  EXPECT_EQ(b.build, 65535u);  // uint16(MaxInt64): Atoi's range error
   EXPECT_FALSE(ParseImageBuildAtoi("10.0").valid);
 }
 

@@ -172,15 +172,16 @@ TEST(ConfigureContainerdTest, BackupOnceAndNothingOnTheSecondRun) {
   EXPECT_TRUE(done->written);
   EXPECT_EQ(hpc::testing::ReadFileOrDie(done->backup), before);
   EXPECT_EQ(hpc::testing::ReadFileOrDie(path), dry->edit.text);
-  EXPECT_EQ(std::filesystem::status(path).permissions(),
-            std::filesystem::perms::owner_read |
-                std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(path).permissions(),
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto again = ConfigureContainerd(path, Proxy(), false);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->written);
   EXPECT_TRUE(again->backup.empty());
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.Join("etc"))) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir.Join("etc"))) {
     (void)entry;
     ++files;
   }

@@ -59,7 +59,8 @@ TEST(ReadinessTest, ReadyOnlyOnceServingAndStoppingOnStop) {
                      dir.Join("store"), "--address", socket},
                     dir.Join("plugin.log"));
   std::string ready = notify.Receive();
-  EXPECT_THAT(ready, HasSubstr("READY=1")) << ReadFileOrDie(dir.Join("plugin.log"));
+  EXPECT_THAT(ready, HasSubstr("READY=1"))
+      << ReadFileOrDie(dir.Join("plugin.log"));
   // When READY=1 arrives, the socket already accepts: one try, no wait.
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
