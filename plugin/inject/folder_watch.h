@@ -15,6 +15,8 @@ class FolderWatch {
  public:
   // Watches `dir`; when the system cannot, Wait is a plain timeout.
   static std::unique_ptr<FolderWatch> Open(const std::string& dir);
+  // Waits for the timeout alone.
+  static std::unique_ptr<FolderWatch> Timed();
   virtual ~FolderWatch() = default;
   // Returns once something in the folder changed, or after `timeout`.
   virtual void Wait(absl::Duration timeout) = 0;

@@ -2,8 +2,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include "importer/log/log.h"
 #include "plugin/inject/folder_watch.h"
 
@@ -29,13 +27,6 @@ class InotifyWatch final : public FolderWatch {
   const int fd_;
 };
 
-class TimedWatch final : public FolderWatch {
- public:
-  void Wait(absl::Duration timeout) override {
-    std::this_thread::sleep_for(absl::ToChronoMilliseconds(timeout));
-  }
-};
-
 }  // namespace
 
 std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
@@ -51,7 +42,7 @@ std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
       "preload: cannot watch %s with inotify; rescanning it every few "
       "seconds instead",
       dir);
-  return std::make_unique<TimedWatch>();
+  return Timed();
 }
 
 }  // namespace hpc::inject

@@ -1,21 +1,9 @@
-#include <thread>
-
 #include "plugin/inject/folder_watch.h"
 
 namespace hpc::inject {
-namespace {
-
-class TimedWatch final : public FolderWatch {
- public:
-  void Wait(absl::Duration timeout) override {
-    std::this_thread::sleep_for(absl::ToChronoMilliseconds(timeout));
-  }
-};
-
-}  // namespace
 
 std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
-  return std::make_unique<TimedWatch>();
+  return Timed();
 }
 
 }  // namespace hpc::inject
