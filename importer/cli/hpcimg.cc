@@ -328,7 +328,7 @@ int WriteFix(hpc::image::ImageSource& source,
 
 int Explain(const std::vector<std::string>& args) {
   std::vector<std::string> os_versions, releases;
-  std::string fix;
+  std::string fix, client = "cri";
   bool json = false, force = false;
   SourceFlags source_flags;
   const ContainerdFlags& containerd = source_flags.containerd;
@@ -348,13 +348,23 @@ in the index, later releases the highest os.version. 1.6.18 to 1.6.x need os
 written "windows"; 1.6.23+ and 1.7.6+ read os.version with Atoi (a sign
 passes, builds wrap), 2.0+ refuse such versions. An entry without platform
 wins only when no other matches, and then its config's platform must match.
-On 2.1.0 to 2.1.5 a windows/386 winner is never fetched. Results are for
-pulls by CRI, as kubelet makes them. It also tells what `ctr images import`
-does with an archive of SRC on those nodes.
+On 2.1.0 to 2.1.5 a windows/386 winner is never fetched.
 
-The verdict is "fails" when any pull or import fails; then the fix is shown,
-and --fix DEST writes it (any destination transport). Exit status: 0 ok,
-3 fails (0 once --fix has written the fix), 1 or 2 on errors.
+--client cri (the default) answers for pulls by CRI, as kubelet makes them.
+--client ctr answers for `ctr images pull REF` without --platform, which
+fetches with one filter and unpacks with another:
+  1.6.x                 fetches every windows/amd64 entry, unpacks the first
+                        windows/amd64 one in the index, whatever its version
+  1.7.0 to 1.7.5,       fetches every windows/amd64 entry, unpacks what CRI
+  1.7.19 to 1.7.x       takes
+  1.7.6 to 1.7.18       fetches and unpacks what CRI takes
+  2.0 and later         fetches and unpacks every entry the matcher takes
+A windows/386 entry it would unpack is never fetched, and the pull fails.
+
+It also tells what `ctr images import` does with an archive of SRC on those
+nodes. The verdict is "fails" when any pull or import fails; then the fix is
+shown, and --fix DEST writes it (any destination transport). Exit status:
+0 ok, 3 fails (0 once --fix has written the fix), 1 or 2 on errors.
 )");
   flags.Strings("os-version", &os_versions,
                 "a node's Windows version, 10.0.BUILD[.REVISION]; repeatable "
@@ -364,6 +374,9 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
                 "a containerd release, X.Y.Z; repeatable (default: 1.6.17, "
                 "1.6.18, 2.0.0)",
                 "VERSION");
+  flags.String("client", &client,
+               "who pulls: cri (as kubelet) or ctr (ctr images pull)",
+               "CLIENT");
   flags.Bool("json", &json, "print JSON");
   flags.String("fix", &fix, "write the fixed image to DEST when anything fails",
                "DEST");
@@ -379,6 +392,12 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
   auto versions = ParseEach<hpc::explain::ContainerdVersion>(
       releases, hpc::explain::DefaultContainerdVersions());
   if (!versions.ok()) return ReportError(kProgram, versions.status());
+  auto puller = hpc::explain::ParseClient(client);
+  if (!puller.ok()) {
+    std::cerr << kProgram << ": --client: " << puller.status().message()
+              << "\n";
+    return hpc::cli::kExitUsage;
+  }
   // Refuse a bad destination before doing any work.
   std::optional<hpc::transport::Reference> fix_dest;
   if (!fix.empty()) {
@@ -389,7 +408,8 @@ and --fix DEST writes it (any destination transport). Exit status: 0 ok,
 
   auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
-  auto explanation = hpc::explain::Explain(**source, *nodes, *versions);
+  auto explanation =
+      hpc::explain::Explain(**source, *nodes, *versions, *puller);
   if (!explanation.ok()) return ReportError(kProgram, explanation.status());
   const bool fails = explanation->fails || explanation->import_fails;
   if (json) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "importer/explain/ctr_pull.h"
 #include "importer/explain/manifest_selection.h"
 #include "importer/oci/json.h"
 #include "importer/oci/manifest.h"
@@ -12,6 +13,9 @@
 
 namespace hpc::explain {
 namespace {
+
+constexpr char kPullFails[] =
+    "the pull fails with \"no match for platform in manifest\"";
 
 constexpr char kManifestReason[] =
     "used as is: containerd checks no platform for a manifest that is the "
@@ -107,6 +111,17 @@ absl::Status FindFix(image::ImageSource& source,
 
 }  // namespace
 
+absl::StatusOr<Client> ParseClient(absl::string_view name) {
+  if (name == "cri") return Client::kCri;
+  if (name == "ctr") return Client::kCtr;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "client \"", name, "\": must be cri (kubelet's pulls) or ctr"));
+}
+
+const char* ClientName(Client client) {
+  return client == Client::kCri ? "cri" : "ctr";
+}
+
 std::vector<NodeVersion> DefaultNodes() {
   return {{10, 0, 17763}, {10, 0, 20348}, {10, 0, 26100}};
 }
@@ -117,9 +132,10 @@ std::vector<ContainerdVersion> DefaultContainerdVersions() {
 
 absl::StatusOr<Explanation> Explain(
     image::ImageSource& source, const std::vector<NodeVersion>& nodes,
-    const std::vector<ContainerdVersion>& releases) {
+    const std::vector<ContainerdVersion>& releases, Client client) {
   Explanation out;
   out.image = source.name();
+  out.client = client;
   out.digest = source.root().digest.str();
   out.is_index = oci::IsIndex(source.root().media_type);
   std::vector<std::optional<rewrite::Platform>> platforms;
@@ -172,9 +188,19 @@ absl::StatusOr<Explanation> Explain(
             m.matched ? "kept" : absl::StrCat("filtered out: ", m.why);
       } else {
         ManifestSelection s = SelectManifest(*r.era, node, platforms, configs);
-        r.chosen = s.chosen;
-        if (s.chosen) r.selected = out.entries[*s.chosen].digest;
-        r.reason = std::move(s.reason);
+        if (client == Client::kCri) {
+          r.chosen = s.chosen;
+          r.reason = std::move(s.reason);
+          if (!r.chosen) r.failure = kPullFails;
+        } else {
+          CtrPullResult c = SelectCtrPull(CtrPullOf(release), *r.era, node,
+                                          platforms, configs);
+          r.chosen = c.chosen;
+          r.unpacked = std::move(c.unpacked);
+          r.reason = std::move(c.reason);
+          r.failure = std::move(c.failure);
+        }
+        if (r.chosen) r.selected = out.entries[*r.chosen].digest;
         r.import_kept = s.kept;
         std::sort(r.import_kept.begin(), r.import_kept.end());
         r.import_ok = !r.import_kept.empty();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "importer/explain/containerd_version.h"
 #include "importer/explain/matching_era.h"
 #include "importer/explain/node_version.h"
@@ -21,6 +22,12 @@ namespace hpc::explain {
 // Windows Server 2019, 2022 and 2025, and one release of each main era.
 std::vector<NodeVersion> DefaultNodes();
 std::vector<ContainerdVersion> DefaultContainerdVersions();
+
+// Who pulls: CRI (what kubelet asks for) or `ctr images pull`.
+enum class Client { kCri, kCtr };
+
+absl::StatusOr<Client> ParseClient(absl::string_view name);  // "cri", "ctr"
+const char* ClientName(Client client);
 
 struct IndexEntry {
   std::string digest;
@@ -35,6 +42,9 @@ struct NodeResult {
   std::optional<size_t> chosen;  // entry index; for a manifest, 0
   std::string selected;          // digest, empty when the pull fails
   std::string reason;
+  std::string failure;  // how the pull fails; empty when it does not
+  // ctr: the entries it unpacks (2.x unpacks every one it fetches).
+  std::vector<size_t> unpacked;
   // `ctr images import` on that node. For an index (in an OCI archive): the
   // entries its platform filter keeps; its unpack takes `chosen`. For a
   // manifest (in a docker-archive): whether the platform ctr gives it from
@@ -47,6 +57,7 @@ struct NodeResult {
 
 struct Explanation {
   std::string image;  // as the user named it
+  Client client = Client::kCri;
   bool is_index = false;
   std::string digest;                 // of the root
   std::vector<IndexEntry> entries;    // an index's entries
@@ -61,7 +72,8 @@ struct Explanation {
 
 absl::StatusOr<Explanation> Explain(
     image::ImageSource& source, const std::vector<NodeVersion>& nodes,
-    const std::vector<ContainerdVersion>& releases);
+    const std::vector<ContainerdVersion>& releases,
+    Client client = Client::kCri);
 
 }  // namespace hpc::explain
 

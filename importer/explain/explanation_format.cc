@@ -8,9 +8,6 @@
 namespace hpc::explain {
 namespace {
 
-constexpr char kPullFails[] =
-    "the pull fails with \"no match for platform in manifest\"";
-
 std::string ShortDigest(const std::string& digest) {
   return digest.substr(0, std::min<size_t>(digest.size(), 7 + 12));
 }
@@ -29,7 +26,7 @@ std::string Pad(const std::string& text, size_t width) {
 }
 
 std::string Reason(const NodeResult& r) {
-  return r.chosen ? r.reason : absl::StrCat(r.reason, "; ", kPullFails);
+  return r.failure.empty() ? r.reason : absl::StrCat(r.reason, "; ", r.failure);
 }
 
 }  // namespace
@@ -45,6 +42,11 @@ oci::Json ToJson(const Explanation& e) {
       item["selected"] = r.selected;
       if (e.is_index)
         item["platform"] = PlatformText(e.entries[*r.chosen].platform);
+    }
+    if (e.client == Client::kCtr && e.is_index) {
+      oci::Json unpacked = oci::Json::array();
+      for (size_t i : r.unpacked) unpacked.push_back(e.entries[i].digest);
+      item["unpacked"] = unpacked;
     }
     oci::Json import = {{"ok", r.import_ok}};
     if (e.is_index) {
@@ -68,6 +70,7 @@ oci::Json ToJson(const Explanation& e) {
   oci::Json out = {
       {"image", e.image},
       {"kind", e.is_index ? "index" : "manifest"},
+      {"client", ClientName(e.client)},
       {"digest", e.digest},
       {"results", results},
       {"verdict", e.fails || e.import_fails ? "fails" : "ok"},
@@ -80,7 +83,12 @@ std::string FormatTable(const Explanation& e, bool colour) {
   std::string out = absl::StrCat(
       "image  ", e.image, "\n       ", e.is_index ? "index " : "manifest ",
       e.digest,
-      e.is_index ? absl::StrCat(", ", e.entries.size(), " entries") : "", "\n");
+      e.is_index ? absl::StrCat(", ", e.entries.size(), " entries") : "",
+      "\npull   ",
+      e.client == Client::kCri
+          ? "by CRI, as kubelet pulls (--client cri)"
+          : "by ctr images pull without --platform (--client ctr)",
+      "\n");
   for (size_t i = 0; i < e.entries.size(); ++i) {
     absl::StrAppend(&out, "  #", i, "  ", ShortDigest(e.entries[i].digest),
                     "  ", PlatformText(e.entries[i].platform), "\n");
@@ -91,10 +99,16 @@ std::string FormatTable(const Explanation& e, bool colour) {
       {"HOST", "CONTAINERD", "SELECTED", e.is_index ? "IMPORT KEEPS" : "IMPORT",
        "WHY"}};
   for (const NodeResult& r : e.results) {
-    std::string selected = !r.chosen    ? "no match"
-                           : e.is_index ? absl::StrCat("#", *r.chosen, " ",
-                                                       ShortDigest(r.selected))
-                                        : ShortDigest(r.selected);
+    std::string selected =
+        !r.chosen ? (e.client == Client::kCri ? "no match" : "fails")
+        : e.is_index
+            ? absl::StrCat("#", *r.chosen, " ", ShortDigest(r.selected))
+            : ShortDigest(r.selected);
+    if (r.unpacked.size() > 1) {
+      std::vector<std::string> all;
+      for (size_t i : r.unpacked) all.push_back(absl::StrCat("#", i));
+      selected = absl::StrCat(absl::StrJoin(all, ","), " (all unpacked)");
+    }
     std::vector<std::string> kept;
     for (size_t i : r.import_kept) kept.push_back(absl::StrCat("#", i));
     rows.push_back({r.node.ToString(), r.containerd.ToString(), selected,
@@ -151,12 +165,16 @@ std::string FormatTable(const Explanation& e, bool colour) {
                         : e.fix,
                     "\n");
   }
-  if (e.is_index) {
+  if (e.is_index && e.client == Client::kCri) {
     out +=
         "\nctr images import on a Windows node filters an archive of this "
         "index with the same\nmatcher: it keeps only the entries under "
         "IMPORT KEEPS, and its unpack takes the\nSELECTED one or fails the "
         "same way.\n";
+  } else if (e.is_index) {
+    out +=
+        "\nIMPORT KEEPS: the entries ctr images import keeps from an archive "
+        "of this index\n(the release's platform matcher, as CRI uses it).\n";
   } else {
     absl::StrAppend(
         &out,

@@ -23,6 +23,9 @@ enum class VersionRule {
   // on, builds from the newest LTSC below the node's (or 20348) up to the
   // node's own.
   kCompatibleBuild,
+  // os.version is not looked at: os and architecture decide (the plain
+  // matcher ctr's fetch and, before 1.7, its unpack use).
+  kAny,
 };
 
 // Which of several matching entries wins.

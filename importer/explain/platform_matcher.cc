@@ -45,6 +45,12 @@ PlatformMatch No(std::string why) { return {false, 0, std::move(why)}; }
 PlatformMatch MatchVersion(const MatchingEra& era, const NodeVersion& node,
                            std::string os_version, int rank) {
   const std::string prefix = node.ToString();
+  if (era.version_rule == VersionRule::kAny) {
+    return {true, rank,
+            os_version.empty()
+                ? "no os.version"
+                : absl::StrCat("os.version ", os_version, " is not compared")};
+  }
   if (os_version.empty()) {
     if (era.version_rule == VersionRule::kBuildPrefix) {
       return No(

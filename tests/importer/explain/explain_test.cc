@@ -344,7 +344,49 @@ TEST(ExplainCommandTest, ExplainsFixesAndTheFixWorksEverywhere) {
   EXPECT_EQ(j["results"].size(), 9u);
 }
 
+TEST(ExplainCommandTest, ClientCtrSaysWhatCtrPullFetchesAndUnpacks) {
+  testing::TempDir dir;
+  TestImage t = MakeImage({{"windows", "amd64", "10.0.17763.1"},
+                           {"windows", "amd64", "10.0.20348.1"}});
+  const std::string layout = "oci:" + dir.path() + "/layout:two";
+  ASSERT_TRUE(copy::WriteImage(*t.image, *transport::Reference::Parse(layout),
+                               copy::DestinationOptions{})
+                  .ok());
+  auto run = hpc::testing::RunCommand({Hpcimg(), "explain", "--json",
+                                       "--client", "ctr", "--os-version",
+                                       "10.0.20348", "--containerd", "1.6.20",
+                                       "--containerd", "2.0.0", layout});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  auto j = oci::Json::parse(run.output);
+  EXPECT_EQ(j["client"], "ctr");
+  ASSERT_EQ(j["results"].size(), 2u);
+  // 1.6's ctr unpacks the first windows/amd64 entry, whatever its version.
+  EXPECT_EQ(j["results"][0]["selected"], t.digests[0]);
+  EXPECT_EQ(j["results"][0]["unpacked"], oci::Json::array({t.digests[0]}));
+  EXPECT_THAT(j["results"][0]["reason"].get<std::string>(),
+              HasSubstr("fetches #0, #1"));
+  EXPECT_EQ(j["results"][1]["selected"], t.digests[1]);
+
+  // CRI of the same releases takes #1 on both.
+  run = hpc::testing::RunCommand({Hpcimg(), "explain", "--json", "--os-version",
+                                  "10.0.20348", "--containerd", "1.6.20",
+                                  layout});
+  j = oci::Json::parse(run.output);
+  EXPECT_EQ(j["client"], "cri");
+  EXPECT_EQ(j["results"][0]["selected"], t.digests[1]);
+  EXPECT_FALSE(j["results"][0].contains("unpacked"));
+
+  run = hpc::testing::RunCommand({Hpcimg(), "explain", "--client", "ctr",
+                                  "--os-version", "10.0.20348", layout});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("by ctr images pull without --platform"));
+}
+
 TEST(ExplainCommandTest, BadArgumentsAreNamed) {
+  auto bad_client = hpc::testing::RunCommand(
+      {Hpcimg(), "explain", "--client", "kubelet", "base:"});
+  EXPECT_EQ(bad_client.exit_code, 2);
+  EXPECT_THAT(bad_client.output, HasSubstr("client \"kubelet\""));
   auto run = hpc::testing::RunCommand(
       {Hpcimg(), "explain", "--containerd", "one.six", "base:"});
   EXPECT_EQ(run.exit_code, 2);
