@@ -10,7 +10,17 @@
 namespace hpc::transport {
 
 namespace {
+
 constexpr size_t kCopyBuffer = 1 << 20;
+
+// The ref.name an image named `name` gets: a bare tag ("v1", as in
+// oci:DIR:v1) as it is, as skopeo and umoci read it; a full name's tag.
+std::string RefNameOf(absl::string_view name) {
+  if (name.find_first_of("/:@") == absl::string_view::npos)
+    return std::string(name);
+  return TagOf(name);
+}
+
 }  // namespace
 
 absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,
@@ -66,7 +76,7 @@ absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
   root.annotations.erase(kRefNameAnnotation);
   root.annotations.erase(kContainerdNameAnnotation);
   if (!options.image_name.empty()) {
-    root.annotations[kRefNameAnnotation] = TagOf(options.image_name);
+    root.annotations[kRefNameAnnotation] = RefNameOf(options.image_name);
     root.annotations[kContainerdNameAnnotation] = options.image_name;
   }
 
@@ -83,7 +93,7 @@ absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
           (name != d.annotations.end() && name->second == options.image_name) ||
           (name == d.annotations.end() && tag != d.annotations.end() &&
            !options.image_name.empty() &&
-           tag->second == TagOf(options.image_name));
+           tag->second == RefNameOf(options.image_name));
       if (!same && d.digest != root.digest) entries.push_back(d);
     }
   }
