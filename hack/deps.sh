@@ -9,7 +9,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libssl-dev libarchive-dev zlib1g-dev nlohmann-json3-dev
-  libtomlplusplus-dev libsystemd-dev libcpp-httplib-dev
+  libtomlplusplus-dev libsystemd-dev libcpp-httplib-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer ships in clang's runtime) and the hive reader the
   # hive fuzzer checks against

@@ -31,4 +31,11 @@ absl::StatusOr<std::unique_ptr<image::BlobStream>> BuiltImage::Open(
   return absl::NotFoundError(absl::StrCat(name_, ": no blob ", key));
 }
 
+bool BuiltImage::concurrent_reads() const {
+  for (const auto& source : sources_) {
+    if (!source->concurrent_reads()) return false;
+  }
+  return true;
+}
+
 }  // namespace hpc::build

@@ -33,6 +33,7 @@ class BuiltImage final : public image::ImageSource {
   const oci::Descriptor& root() const override { return root_; }
   absl::StatusOr<std::unique_ptr<image::BlobStream>> Open(
       const oci::Descriptor& blob) override;
+  bool concurrent_reads() const override;
 
  private:
   std::string name_;

@@ -30,7 +30,7 @@ std::optional<std::string> BaseImageReference(absl::string_view name) {
 absl::StatusOr<FromImage> OpenFromImage(
     const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& bases,
-    const copy::SourceOptions& options) {
+    const copy::SourceOptions& options, bool offline) {
   std::string reference = name;
   bool mapped = false;
   for (const auto& [from, source] : bases) {
@@ -51,14 +51,21 @@ absl::StatusOr<FromImage> OpenFromImage(
     if (auto base = BaseImageReference(name)) reference = *base;
   }
   auto parsed = transport::Reference::Parse(reference);
+  if (!parsed.ok() && !offline) {
+    // A registry's name, as docker and containerd read FROM.
+    parsed = transport::Reference::Parse(absl::StrCat("docker://", reference));
+  }
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "FROM ", name,
-        ": not an image hpcimg can read without a registry; name a local "
-        "source with --base ",
-        name,
+        "FROM ", name, ": ", offline ? "--offline: not pulled; " : "",
+        "name a local source with --base ", name,
         "=SRC (SRC: oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, "
         "containerd:NAME) or write such a reference in FROM"));
+  }
+  if (offline && parsed->transport == transport::Transport::kDocker) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "FROM ", name, ": --offline: ", reference,
+        " is in a registry; name a local source with --base ", name, "=SRC"));
   }
   auto opened = copy::OpenSource(*parsed, options);
   if (!opened.ok()) return opened.status();

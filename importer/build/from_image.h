@@ -1,6 +1,7 @@
 // The image a FROM line names, opened: a --base mapping, the HostProcess
-// base image by its registry name (generated here, any tag), `base:`, or any
-// transport reference (oci:, oci-archive:, docker-archive:, containerd:).
+// base image by its registry name (generated here, any tag), `base:`, any
+// transport reference (oci:, oci-archive:, docker-archive:, containerd:,
+// docker://), or another name, pulled from its registry unless offline.
 // An index is narrowed to its Windows manifest, as hpcimg copy does.
 #ifndef HPC_IMPORTER_BUILD_FROM_IMAGE_H_
 #define HPC_IMPORTER_BUILD_FROM_IMAGE_H_
@@ -36,7 +37,7 @@ struct FromImage {
 absl::StatusOr<FromImage> OpenFromImage(
     const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& bases,
-    const copy::SourceOptions& options);
+    const copy::SourceOptions& options, bool offline);
 
 }  // namespace hpc::build
 

@@ -217,7 +217,8 @@ absl::Status Builder::From(const Instruction& in) {
         {"rootfs", {{"type", "layers"}, {"diff_ids", oci::Json::array()}}}};
     stage.full_tree = FileTree{};
   } else {
-    auto from = OpenFromImage(image, options_.bases, options_.sources);
+    auto from = OpenFromImage(image, options_.bases, options_.sources,
+                              options_.offline);
     if (!from.ok()) return Wrap(in, from.status());
     for (const std::string& change : from->changes) {
       warnings_.push_back(absl::StrCat("FROM ", image, ": ", change));
@@ -482,7 +483,8 @@ absl::StatusOr<const FileTree*> Builder::SourceTree(const Instruction& in,
     return &it->second;
   }
   // An image: read its files like a stage made from it.
-  auto from_image = OpenFromImage(from, options_.bases, options_.sources);
+  auto from_image =
+      OpenFromImage(from, options_.bases, options_.sources, options_.offline);
   if (!from_image.ok()) return Wrap(in, from_image.status());
   Stage stage;
   auto bytes =

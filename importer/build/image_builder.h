@@ -32,7 +32,8 @@ struct BuildOptions {
   // Where layers and unpacked files are written; must exist and outlive
   // the result.
   std::string scratch_dir;
-  copy::SourceOptions sources;  // for containerd: references
+  copy::SourceOptions sources;  // for containerd: and docker:// references
+  bool offline = false;         // refuse to pull FROM images from registries
 };
 
 struct BuildResult {

@@ -67,6 +67,9 @@ Transports:
   oci-archive:FILE[:TAG]      a tar of an OCI image layout
   docker-archive:FILE[:REF]   a `docker save` tarball
   containerd:NAME             an image in containerd (--address, --namespace)
+  docker://HOST/REPO[:TAG]    an image in a registry (--creds, --cert-dir,
+                              --tls-verify, --plain-http); a name without a
+                              host is Docker Hub's (docker.io/library/...)
 
 Run 'hpcimg COMMAND --help' for a command's flags.
 )";
@@ -146,15 +149,58 @@ absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
       absl::StrCat("--format \"", format, "\": expected oci or docker"));
 }
 
+// How to reach a registry (docker://): credentials and TLS.
+struct RegistryFlags {
+  hpc::registry::RegistryOptions options;
+  void Add(FlagSet& flags) {
+    flags.String("creds", &options.credentials.creds,
+                 "docker://: registry credentials; without :PASS the password "
+                 "is read from stdin, out of the process list",
+                 "USER[:PASS]");
+    flags.String("authfile", &options.credentials.authfile,
+                 "docker://: credentials file (Docker's config.json format; "
+                 "default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, "
+                 "~/.docker/config.json)",
+                 "FILE");
+    flags.String("cert-dir", &options.cert_dir,
+                 "docker://: ca.crt, client.cert and client.key for the "
+                 "registry, as in containerd's hosts.d",
+                 "DIR");
+    flags.Bool("tls-verify", &options.tls_verify,
+               "docker://: verify the registry's certificate (=false to not)");
+    flags.Bool("plain-http", &options.plain_http,
+               "docker://: speak plain HTTP to the registry, not HTTPS");
+  }
+  // The options, with a password that --creds left out read from stdin.
+  absl::StatusOr<hpc::registry::RegistryOptions> Options() const {
+    hpc::registry::RegistryOptions out = options;
+    std::string& creds = out.credentials.creds;
+    if (!creds.empty() && creds.find(':') == std::string::npos) {
+      std::string password;
+      if (!std::getline(std::cin, password) || password.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--creds ", creds,
+            ": no password; give USER:PASS or the password on stdin"));
+      }
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      absl::StrAppend(&creds, ":", password);
+    }
+    return out;
+  }
+};
+
 // The flags of every command that reads a source image: containerd's
-// address for containerd:, the archive limits, --format for base:.
+// address for containerd:, the archive limits, --format for base:, the
+// registry's credentials and TLS for docker://.
 struct SourceFlags {
   std::string format = "oci";
   ContainerdFlags containerd;
   ArchiveLimitFlags archives;
+  RegistryFlags registry;
   void Add(FlagSet& flags) {
     containerd.Add(flags);
     archives.Add(flags);
+    registry.Add(flags);
     flags.String("format", &format,
                  "media types of a generated base image: oci or docker",
                  "FORMAT");
@@ -168,8 +214,17 @@ struct SourceFlags {
     if (!limits.ok()) return limits.status();
     auto reference = hpc::transport::Reference::Parse(text);
     if (!reference.ok()) return reference.status();
-    return hpc::copy::OpenSource(
-        *reference, {*media, containerd.address, containerd.ns, *limits});
+    hpc::copy::SourceOptions options;
+    options.format = *media;
+    options.containerd_address = containerd.address;
+    options.containerd_namespace = containerd.ns;
+    options.archive_limits = *limits;
+    if (reference->transport == hpc::transport::Transport::kDocker) {
+      auto registry_options = registry.Options();
+      if (!registry_options.ok()) return registry_options.status();
+      options.registry = *registry_options;
+    }
+    return hpc::copy::OpenSource(*reference, options);
   }
 };
 
@@ -207,6 +262,11 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
              "containerd: do not unpack into the snapshotter");
   flags.String("snapshotter", &snapshotter,
                "containerd: snapshotter to unpack into", "NAME");
+  int64_t jobs = 4;
+  bool include_nondistributable = false;
+  flags.Int("jobs", &jobs, "docker://: blobs pushed at once");
+  flags.Bool("include-nondistributable", &include_nondistributable,
+             "docker://: also push foreign (non-distributable) layers");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 2);
@@ -215,9 +275,22 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
 
   auto dest = hpc::transport::Reference::Parse(positional[1]);
   if (!dest.ok()) return ReportError(kProgram, dest.status());
+  if (jobs < 1 || jobs > 64) {
+    return ReportError(kProgram, absl::InvalidArgumentError(absl::StrCat(
+                                     "--jobs ", jobs, ": expected 1 to 64")));
+  }
+  auto registry_options = source_flags.registry.Options();
+  if (!registry_options.ok())
+    return ReportError(kProgram, registry_options.status());
+  source_flags.registry.options = *registry_options;  // read stdin once
   auto source = source_flags.Open(positional[0]);
   if (!source.ok()) return ReportError(kProgram, source.status());
   hpc::copy::DestinationOptions options;
+  options.registry = *registry_options;
+  options.jobs = static_cast<int>(jobs);
+  options.include_nondistributable = include_nondistributable;
+  if (auto src = hpc::transport::Reference::Parse(positional[0]); src.ok())
+    options.mount_from = hpc::copy::MountSources(*src, *dest);
   options.force = force;
   options.containerd_address = containerd.address;
   options.containerd_namespace = containerd.ns;
@@ -251,6 +324,7 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
                           {"names", report->names},
                           {"blobs", report->blobs},
                           {"blobsWritten", report->blobs_written},
+                          {"blobsMounted", report->blobs_mounted},
                           {"changed", report->changed},
                           {"changes", changes}};
     std::cout << out.dump(2) << "\n";
@@ -483,9 +557,10 @@ os.version, which every containerd uses on every Windows node.
 
   FROM     the HostProcess base image by its registry name
            (mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:TAG,
-           generated here), base:, scratch, an earlier stage, or any source
-           (oci:, oci-archive:, docker-archive:, containerd:); --base maps
-           other names to local sources
+           generated here), base:, scratch, an earlier stage, any source
+           (oci:, oci-archive:, docker-archive:, containerd:, docker://),
+           or another image name, pulled from its registry (not with
+           --offline); --base NAME=SRC reads NAME from SRC instead
   ADD/COPY files, directories and globs from CONTEXT (.dockerignore applies),
            or from a stage or image with COPY --from; ADD unpacks local tar
            archives; paths like C:\app\x.ps1, c:/app or relative to WORKDIR
@@ -496,13 +571,17 @@ Files get owner 0:0 and one time, SOURCE_DATE_EPOCH if set (else
 2022-01-01), so the same inputs give the same digest.
 
 Output: -t NAME writes the image into containerd as NAME (unpacked, like
-hpcimg import); --output DEST writes it to any destination.
+hpcimg import), or with --push to NAME's registry; --output DEST writes it
+to any destination.
   hpcimg build -t example.com/hello:v1 .
+  hpcimg build --push -t registry.example.com/hello:v1 .
   hpcimg build -f Dockerfile.windows --output oci-archive:hello.tar .
 )");
   flags.String("file,f", &options.dockerfile,
                "the Dockerfile (default: CONTEXT/Dockerfile)", "FILE");
-  flags.Strings("tag,t", &tags, "write the image into containerd as NAME",
+  flags.Strings("tag,t", &tags,
+                "write the image into containerd as NAME (with --push: to "
+                "NAME's registry)",
                 "NAME");
   flags.Strings("build-arg", &build_args, "set an ARG", "KEY=VALUE");
   flags.String("output,o", &output, "write the image to DEST", "DEST");
@@ -523,11 +602,33 @@ hpcimg import); --output DEST writes it to any destination.
                "containerd: snapshotter to unpack into", "NAME");
   flags.Bool("no-cri-refs", &no_cri_refs,
              "in k8s.io, create only the named image record");
+  bool push = false;
+  int64_t jobs = 4;
+  RegistryFlags registry;
+  flags.Bool("push", &push,
+             "push the image to the registry of each -t NAME instead of "
+             "writing it into containerd");
+  flags.Bool("offline", &options.offline,
+             "pull nothing: a FROM image must be local (--base, a transport "
+             "reference, the base image)");
+  registry.Add(flags);
+  flags.Int("jobs", &jobs, "docker://: blobs pushed at once");
   flags.Bool("json", &json, "print a machine-readable summary");
   flags.Bool("quiet,q", &quiet, "print nothing on success");
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   options.context = std::get<std::vector<std::string>>(parsed)[0];
+  if (jobs < 1 || jobs > 64) {
+    return ReportError(kProgram, absl::InvalidArgumentError(absl::StrCat(
+                                     "--jobs ", jobs, ": expected 1 to 64")));
+  }
+  if (push && tags.empty()) {
+    std::cerr << kProgram << ": build: --push pushes each -t NAME; give one\n";
+    return kExitUsage;
+  }
+  auto registry_options = registry.Options();
+  if (!registry_options.ok())
+    return ReportError(kProgram, registry_options.status());
 
   auto media = ParseFormat(format);
   if (!media.ok()) return ReportError(kProgram, media.status());
@@ -558,7 +659,8 @@ hpcimg import); --output DEST writes it to any destination.
     destinations.push_back(*dest);
   }
   for (const std::string& tag : tags) {
-    auto dest = hpc::transport::Reference::Parse("containerd:" + tag);
+    auto dest = hpc::transport::Reference::Parse(
+        (push ? "docker://" : "containerd:") + tag);
     if (!dest.ok()) return ReportError(kProgram, dest.status());
     destinations.push_back(*dest);
   }
@@ -580,7 +682,11 @@ hpcimg import); --output DEST writes it to any destination.
   options.scratch_dir = scratch.path();
   auto limits = limit_flags.Limits();
   if (!limits.ok()) return ReportError(kProgram, limits.status());
-  options.sources = {*media, containerd.address, containerd.ns, *limits};
+  options.sources.format = *media;
+  options.sources.containerd_address = containerd.address;
+  options.sources.containerd_namespace = containerd.ns;
+  options.sources.archive_limits = *limits;
+  options.sources.registry = *registry_options;
 
   auto built = hpc::build::BuildImage(options);
   if (!built.ok()) return ReportError(kProgram, built.status());
@@ -593,6 +699,8 @@ hpcimg import); --output DEST writes it to any destination.
   dest_options.containerd_namespace = containerd.ns;
   dest_options.cri_records = !no_cri_refs;
   dest_options.snapshotter = no_unpack ? "" : snapshotter;
+  dest_options.registry = *registry_options;
+  dest_options.jobs = static_cast<int>(jobs);
   hpc::oci::Json written = hpc::oci::Json::array();
   for (const auto& dest : destinations) {
     auto report = hpc::copy::WriteImage(*built->image, dest, dest_options);

@@ -10,10 +10,26 @@
 #include "importer/transport/layout_writer.h"
 #include "importer/transport/oci_layout_source.h"
 #include "importer/unpack/unpack.h"
+#ifdef HPC_HAVE_REGISTRY
+#include "importer/registry/registry_push.h"
+#include "importer/registry/registry_source.h"
+#endif
 
 namespace hpc::copy {
 
 using transport::Transport;
+
+#ifndef HPC_HAVE_REGISTRY
+namespace {
+absl::Status NoRegistryClient(const transport::Reference& reference) {
+  return absl::UnimplementedError(absl::StrCat(
+      reference.text,
+      ": this build of hpcimg has no registry client; copy the image with "
+      "hpcimg on Linux (hpcimg copy docker://… oci-archive:FILE) and use "
+      "the archive"));
+}
+}  // namespace
+#endif
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     const transport::Reference& reference, const SourceOptions& options) {
@@ -43,8 +59,35 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
       return containerd::OpenContainerdImage(std::move(*connection),
                                              reference.path);
     }
+    case Transport::kDocker:
+#ifdef HPC_HAVE_REGISTRY
+      return registry::OpenRegistryImage(reference.path, options.registry);
+#else
+      return NoRegistryClient(reference);
+#endif
   }
   return absl::InternalError("unknown transport");
+}
+
+std::vector<std::string> MountSources(const transport::Reference& source,
+                                      const transport::Reference& destination) {
+#ifdef HPC_HAVE_REGISTRY
+  if (source.transport != Transport::kDocker ||
+      destination.transport != Transport::kDocker) {
+    return {};
+  }
+  auto from = registry::RegistryReference::Parse(source.path);
+  auto to = registry::RegistryReference::Parse(destination.path);
+  if (!from.ok() || !to.ok() || from->domain != to->domain ||
+      from->repository == to->repository) {
+    return {};
+  }
+  return {from->repository};
+#else
+  (void)source;
+  (void)destination;
+  return {};
+#endif
 }
 
 absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
@@ -115,6 +158,23 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
     case Transport::kBase:
       return absl::InvalidArgumentError(absl::StrCat(
           destination.text, ": base: is a source only; it cannot be written"));
+    case Transport::kDocker: {
+#ifdef HPC_HAVE_REGISTRY
+      registry::PushOptions push;
+      push.jobs = options.jobs;
+      push.include_nondistributable = options.include_nondistributable;
+      push.mount_from = options.mount_from;
+      auto pushed =
+          registry::PushImage(source, destination.path, options.registry, push);
+      if (!pushed.ok()) return pushed.status();
+      report.names = {pushed->name};
+      report.blobs_written = pushed->uploaded;
+      report.blobs_mounted = pushed->mounted;
+      return report;
+#else
+      return NoRegistryClient(destination);
+#endif
+    }
   }
   return absl::InternalError("unknown transport");
 }

@@ -10,6 +10,7 @@
 #include "importer/archive/archive_reader.h"
 #include "importer/image/image_source.h"
 #include "importer/oci/media_types.h"
+#include "importer/registry/registry_options.h"
 #include "importer/transport/reference.h"
 
 namespace hpc::copy {
@@ -19,6 +20,7 @@ struct SourceOptions {
   std::string containerd_address;                            // containerd:
   std::string containerd_namespace;                          // containerd:
   archive::ArchiveLimits archive_limits;  // oci-archive:, docker-archive:
+  registry::RegistryOptions registry;     // docker://
 };
 
 struct DestinationOptions {
@@ -28,6 +30,12 @@ struct DestinationOptions {
   bool cri_records = true;           // containerd: in k8s.io
   // containerd: unpack into this snapshotter; empty: do not unpack.
   std::string snapshotter;
+  registry::RegistryOptions registry;     // docker://
+  int jobs = 4;                           // docker://: blobs in flight
+  bool include_nondistributable = false;  // docker://: push foreign layers
+  // docker://: repositories of the destination's registry to mount blobs
+  // from (the source's, when it is there too).
+  std::vector<std::string> mount_from;
 };
 
 struct CopyReport {
@@ -36,12 +44,18 @@ struct CopyReport {
   oci::Descriptor root;
   std::vector<std::string> names;  // image records or names written
   int blobs = 0;
-  int blobs_written = 0;  // containerd: blobs whose bytes were sent
+  int blobs_written = 0;  // containerd, docker://: blobs whose bytes were sent
+  int blobs_mounted = 0;  // docker://: mounted from another repository
   bool changed = true;
 };
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     const transport::Reference& reference, const SourceOptions& options);
+
+// The repositories a push to `destination` may mount blobs from: the
+// source's, when both are in the same registry.
+std::vector<std::string> MountSources(const transport::Reference& source,
+                                      const transport::Reference& destination);
 
 absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
                                       const transport::Reference& destination,

@@ -79,6 +79,7 @@ class RerootedImage final : public ImageSource {
       const oci::Descriptor& blob) override {
     return inner_.Open(blob);
   }
+  bool concurrent_reads() const override { return inner_.concurrent_reads(); }
 
  private:
   ImageSource& inner_;

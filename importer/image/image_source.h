@@ -30,6 +30,9 @@ class ImageSource {
   virtual std::vector<std::string> image_names() const { return {}; }
   virtual absl::StatusOr<std::unique_ptr<BlobStream>> Open(
       const oci::Descriptor& blob) = 0;
+  // Whether several threads may open and read blobs at once (files and
+  // memory may; a sequential archive may not).
+  virtual bool concurrent_reads() const { return false; }
 };
 
 // Reads a whole small blob (manifest, index, config), checking its size and

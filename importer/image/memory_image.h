@@ -23,6 +23,7 @@ class MemoryImage final : public ImageSource {
   const std::string& name() const override { return name_; }
   const oci::Descriptor& root() const override { return root_; }
   std::vector<std::string> image_names() const override { return image_names_; }
+  bool concurrent_reads() const override { return true; }
   absl::StatusOr<std::unique_ptr<BlobStream>> Open(
       const oci::Descriptor& blob) override;
 

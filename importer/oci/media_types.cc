@@ -1,5 +1,7 @@
 #include "importer/oci/media_types.h"
 
+#include "absl/strings/match.h"
+
 namespace hpc::oci {
 
 bool IsIndex(absl::string_view media_type) {
@@ -8,6 +10,13 @@ bool IsIndex(absl::string_view media_type) {
 
 bool IsManifest(absl::string_view media_type) {
   return media_type == kOciManifest || media_type == kDockerManifest;
+}
+
+bool IsNonDistributable(absl::string_view media_type) {
+  return absl::StartsWith(media_type,
+                          "application/vnd.docker.image.rootfs.foreign.") ||
+         absl::StartsWith(media_type,
+                          "application/vnd.oci.image.layer.nondistributable.");
 }
 
 }  // namespace hpc::oci

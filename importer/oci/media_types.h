@@ -35,6 +35,9 @@ enum class MediaTypeFormat { kOci, kDocker };
 
 bool IsIndex(absl::string_view media_type);
 bool IsManifest(absl::string_view media_type);
+// Layers registries may not hold copies of: Docker's foreign layers and
+// OCI's non-distributable ones (Windows base layers); fetched from `urls`.
+bool IsNonDistributable(absl::string_view media_type);
 
 }  // namespace hpc::oci
 

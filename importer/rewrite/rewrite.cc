@@ -29,6 +29,7 @@ class RewrittenImage final : public image::ImageSource {
     }
     return inner_.Open(blob);
   }
+  bool concurrent_reads() const override { return inner_.concurrent_reads(); }
 
   oci::Descriptor Add(absl::string_view media_type, std::string bytes) {
     oci::Descriptor d = oci::DescribeBytes(media_type, bytes);

@@ -47,6 +47,7 @@ class OciLayoutSource final : public image::ImageSource {
     }
     return stream;
   }
+  bool concurrent_reads() const override { return true; }
 
  private:
   std::string name_;

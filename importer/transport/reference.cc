@@ -1,6 +1,7 @@
 #include "importer/transport/reference.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace hpc::transport {
@@ -17,13 +18,15 @@ absl::string_view TransportName(Transport transport) {
       return "docker-archive";
     case Transport::kContainerd:
       return "containerd";
+    case Transport::kDocker:
+      return "docker";
   }
   return "unknown";
 }
 
 absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   constexpr absl::string_view kKnown =
-      "base:, oci:, oci-archive:, docker-archive:, containerd:";
+      "base:, oci:, oci-archive:, docker-archive:, containerd:, docker://";
   size_t colon = text.find(':');
   if (colon == absl::string_view::npos) {
     return absl::InvalidArgumentError(
@@ -46,6 +49,16 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
           "image reference \"", text, "\": containerd: needs an image name"));
     }
     ref.path = std::string(rest);
+    return ref;
+  }
+  if (name == "docker") {
+    ref.transport = Transport::kDocker;
+    if (!absl::StartsWith(rest, "//") || rest.size() == 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "image reference \"", text,
+          "\": write a registry image as docker://HOST/REPOSITORY[:TAG]"));
+    }
+    ref.path = std::string(rest.substr(2));
     return ref;
   }
   if (name == "oci") {

@@ -5,6 +5,7 @@
 //   oci-archive:FILE[:TAG]       a tar of an OCI image layout
 //   docker-archive:FILE[:REF]    a `docker save` tarball
 //   containerd:NAME              an image record in containerd
+//   docker://HOST/REPO[:TAG]     an image in a registry
 //
 // The path ends at the first ':' after the transport, as in skopeo.
 #ifndef HPC_IMPORTER_TRANSPORT_REFERENCE_H_
@@ -17,12 +18,20 @@
 
 namespace hpc::transport {
 
-enum class Transport { kBase, kOci, kOciArchive, kDockerArchive, kContainerd };
+enum class Transport {
+  kBase,
+  kOci,
+  kOciArchive,
+  kDockerArchive,
+  kContainerd,
+  kDocker,
+};
 
 struct Reference {
   Transport transport;
-  std::string
-      path;  // DIR or FILE; the version for base:; the name for containerd:
+  // DIR or FILE; the version for base:; the name for containerd:; what
+  // follows docker:// (HOST/REPO[:TAG|@DIGEST]).
+  std::string path;
   std::string tag;   // TAG or REF after the path, may be empty
   std::string text;  // as the user wrote it
 

@@ -209,29 +209,6 @@ std::string ContainerdEnv::failure_logs() const {
   return out;
 }
 
-Registry::Registry() {
-  host_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
-  WriteFileOrDie(dir_.Join("config.yml"),
-                 "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                 "    rootdirectory: " +
-                     dir_.Join("data") +
-                     "\n  delete:\n    enabled: true\nhttp:\n  addr: " + host_ +
-                     "\n");
-  process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"docker-registry", "serve",
-                               dir_.Join("config.yml")},
-      dir_.Join("registry.log"));
-  int port = std::stoi(host_.substr(host_.find(':') + 1));
-  for (int i = 0; i < 200 && !ok_; ++i) {
-    ok_ = LoopbackPortAccepts(port);
-    if (!ok_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-Registry::~Registry() {
-  if (process_) process_->Stop(SIGTERM);
-}
-
 bool MakeOciImage(const std::string& layout, const std::string& tag,
                   const std::map<std::string, std::string>& files,
                   const std::string& os, const std::string& architecture) {

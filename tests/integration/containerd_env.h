@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/integration/containerd_release.h"
+#include "tests/integration/registry_env.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -99,22 +100,6 @@ class ContainerdEnv {
   TempDir dir_;
   std::unique_ptr<Subprocess> plugin_;
   std::unique_ptr<Subprocess> containerd_;
-};
-
-// A docker-registry on a free loopback port, storing into a temp dir.
-class Registry {
- public:
-  Registry();
-  ~Registry();
-  bool ok() const { return ok_; }
-  // host:port
-  std::string host() const { return host_; }
-
- private:
-  TempDir dir_;
-  std::string host_;
-  std::unique_ptr<Subprocess> process_;
-  bool ok_ = false;
 };
 
 // Builds an OCI image layout at `layout` tagged `tag` with one layer holding

@@ -285,8 +285,11 @@ TEST_F(ImageBuilderTest, ErrorsNameTheLine) {
   EXPECT_THAT(
       ErrorOf("COPY a.txt C:/\n"),
       AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("before the first FROM")));
-  EXPECT_THAT(ErrorOf("FROM example.com/other:v1\n"),
-              AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("--base")));
+  BuildOptions offline;
+  offline.offline = true;
+  EXPECT_THAT(ErrorOf("FROM example.com/other:v1\n", offline),
+              AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("--offline"),
+                    HasSubstr("--base example.com/other:v1=SRC")));
   EXPECT_THAT(ErrorOf("FROM base:\nCOPY --chown=1:1 a.txt C:/\n"),
               HasSubstr("--chown has no meaning"));
   EXPECT_THAT(ErrorOf("FROM base:\nCOPY a.txt a.txt C:\\single\n"),

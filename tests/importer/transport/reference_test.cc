@@ -43,11 +43,19 @@ TEST(ReferenceTest, Transports) {
   EXPECT_EQ(ctrd->path, "mcr.microsoft.com/x:v1");
   EXPECT_EQ(Reference::Parse("oci-archive:a.tar")->transport,
             Transport::kOciArchive);
+
+  auto registry = Reference::Parse("docker://127.0.0.1:5000/app:v1");
+  ASSERT_TRUE(registry.ok());
+  EXPECT_EQ(registry->transport, Transport::kDocker);
+  EXPECT_EQ(registry->path, "127.0.0.1:5000/app:v1");
+  EXPECT_EQ(registry->tag, "");
+  EXPECT_EQ(TransportName(registry->transport), "docker");
 }
 
 TEST(ReferenceTest, Errors) {
-  for (const char* bad : {"no-transport", "tarball:x",
-                          "oci:", "oci-archive::tag", "containerd:"}) {
+  for (const char* bad :
+       {"no-transport", "tarball:x", "oci:", "oci-archive::tag",
+        "containerd:", "docker:busybox", "docker://"}) {
     auto ref = Reference::Parse(bad);
     EXPECT_FALSE(ref.ok()) << bad;
     EXPECT_EQ(ref.status().code(), absl::StatusCode::kInvalidArgument) << bad;
