@@ -16,6 +16,8 @@ packages=(
   clang libclang-rt-14-dev libhivex-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
+  # the registry tests: htpasswd files, certificates for TLS and tokens
+  apache2-utils openssl
   libre2-dev zstd gzip tar jq procps util-linux time python3
   # the Windows builds' tests: wine64 runs them and upstream containerd.exe;
   # curl plays a client that bypasses the plugin's pipe

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -54,7 +55,8 @@ issue 7431).
 Usage: hpcimg COMMAND [flags] [arguments]
 
 Commands:
-  import ARCHIVE.. import archives into containerd, unpacked
+  import ARCHIVE.. import archives (or docker:// images) into containerd,
+                   unpacked
   copy SRC DEST    copy an image between transports
   inspect SRC      describe an image
   explain SRC      which manifest each containerd pulls on Windows nodes
@@ -735,7 +737,8 @@ int Import(const std::vector<std::string>& args) {
   bool no_unpack = false, no_cri_refs = false, json = false, quiet = false;
   ContainerdFlags containerd;
   ArchiveLimitFlags limit_flags;
-  FlagSet flags("hpcimg import", R"(Usage: hpcimg import [flags] ARCHIVE...
+  FlagSet flags("hpcimg import",
+                R"(Usage: hpcimg import [flags] ARCHIVE|docker://REF...
 
 Imports the images of each ARCHIVE (docker save output, legacy layouts
 included, or an OCI archive; plain, gzip or zstd) into containerd as single
@@ -744,6 +747,8 @@ An index becomes the manifest --platform picks (default: the Windows one
 with the highest os.version). Importing the same archive again changes
 nothing. An ARCHIVE of - is read from standard input, e.g.
   skopeo copy docker://IMAGE docker-archive:/dev/stdout | hpcimg import -
+An ARCHIVE of docker://HOST/REPO[:TAG] pulls that image from its registry
+straight into containerd, the same way.
 )");
   flags.String("name", &options.name,
                "name of the image (for an archive of one image)", "NAME");
@@ -770,6 +775,8 @@ nothing. An ARCHIVE of - is read from standard input, e.g.
       "write blobs straight into hpc-content-plugin at this socket; containerd "
       "then registers them without their bytes",
       "SOCKET");
+  RegistryFlags registry;
+  registry.Add(flags);
   std::string lease_expiry = "1h";
   flags.String("lease-expiry", &lease_expiry,
                "if hpcimg dies mid-way, containerd keeps what it wrote for "
@@ -809,6 +816,9 @@ nothing. An ARCHIVE of - is read from standard input, e.g.
                            "- (standard input) can be given only once"));
   }
 
+  auto registry_options = registry.Options();
+  if (!registry_options.ok())
+    return ReportError(kProgram, registry_options.status());
   hpc::oci::Json summary = hpc::oci::Json::array();
   for (const std::string& archive : archives) {
     // Standard input is spooled to a private file first, which goes when
@@ -840,7 +850,24 @@ nothing. An ARCHIVE of - is read from standard input, e.g.
       return archive == "-" ? absl::StrReplaceAll(text, {{path, "-"}})
                             : std::string(text);
     };
-    auto imported = hpc::copy::ImportArchive(path, options);
+    absl::StatusOr<std::vector<hpc::copy::ImportedImage>> imported;
+    if (absl::StartsWith(archive, "docker://")) {
+      // Pulled straight from the registry into containerd.
+      auto reference = hpc::transport::Reference::Parse(archive);
+      if (!reference.ok()) return ReportError(kProgram, reference.status());
+      hpc::copy::SourceOptions source_options;
+      source_options.registry = *registry_options;
+      auto source = hpc::copy::OpenSource(*reference, source_options);
+      if (!source.ok()) return ReportError(kProgram, source.status());
+      auto one = hpc::copy::ImportImage(**source, options);
+      if (one.ok()) {
+        imported = std::vector<hpc::copy::ImportedImage>{std::move(*one)};
+      } else {
+        imported = one.status();
+      }
+    } else {
+      imported = hpc::copy::ImportArchive(path, options);
+    }
     if (!imported.ok()) {
       return ReportError(kProgram,
                          absl::Status(imported.status().code(),

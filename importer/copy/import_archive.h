@@ -58,6 +58,11 @@ struct ImportedImage {
 absl::StatusOr<std::vector<ImportedImage>> ImportArchive(
     const std::string& path, const ImportOptions& options);
 
+// One image from any source (a registry's, say), imported as each image of
+// an archive is; `options.name` names it, else its own name.
+absl::StatusOr<ImportedImage> ImportImage(image::ImageSource& source,
+                                          const ImportOptions& options);
+
 }  // namespace hpc::copy
 
 #endif  // HPC_IMPORTER_COPY_IMPORT_ARCHIVE_H_

@@ -19,6 +19,13 @@ FaultProxy::FaultProxy(std::string upstream)
       return;
     }
     const bool cut = rule.status == 0 && rule.count >= 0 && !rule.path.empty();
+    if (storage_port_ > 0 && req.method == "GET" &&
+        req.path.find("/blobs/sha256:") != std::string::npos) {
+      res.status = 307;
+      res.set_header("Location", "http://127.0.0.1:" +
+                                     std::to_string(storage_port_) + req.path);
+      return;
+    }
     httplib::Request forward;
     forward.method = req.method;
     forward.path = req.target.empty() ? req.path : req.target;
@@ -84,6 +91,38 @@ FaultProxy::FaultProxy(std::string upstream)
 FaultProxy::~FaultProxy() {
   server_->stop();
   if (thread_.joinable()) thread_.join();
+  if (storage_) storage_->stop();
+  if (storage_thread_.joinable()) storage_thread_.join();
+}
+
+void FaultProxy::RedirectBlobs(std::string authorization) {
+  storage_authorization_ = std::move(authorization);
+  storage_ = std::make_unique<httplib::Server>();
+  storage_->Get(".*", [this](const httplib::Request& req,
+                             httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      storage_authorizations_.push_back(req.get_header_value("Authorization"));
+    }
+    httplib::Client client("http://" + upstream_);
+    httplib::Headers headers;
+    if (!storage_authorization_.empty())
+      headers.emplace("Authorization", storage_authorization_);
+    auto upstream = client.Get(req.path, headers);
+    if (!upstream) {
+      res.status = 502;
+      return;
+    }
+    res.status = upstream->status;
+    res.set_content(upstream->body, "application/octet-stream");
+  });
+  storage_port_ = storage_->bind_to_any_port("127.0.0.1");
+  storage_thread_ = std::thread([this] { storage_->listen_after_bind(); });
+}
+
+std::vector<std::string> FaultProxy::storage_authorizations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return storage_authorizations_;
 }
 
 std::string FaultProxy::host() const {

@@ -34,6 +34,12 @@ class FaultProxy {
   // The next GET whose path contains `path` sends half its body, then the
   // connection is closed.
   void Cut(std::string path);
+  // Blob GETs are answered with a 307 to a second server, as registries
+  // send clients to blob storage on another host; it fetches from the
+  // registry with `authorization` and records what clients sent it.
+  void RedirectBlobs(std::string authorization);
+  // The Authorization headers the blob storage was sent ("" when none).
+  std::vector<std::string> storage_authorizations() const;
   int faults_served() const;
   std::vector<std::string> ranges() const;
 
@@ -52,6 +58,11 @@ class FaultProxy {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::unique_ptr<httplib::Server> storage_;
+  std::thread storage_thread_;
+  int storage_port_ = 0;
+  std::string storage_authorization_;
+  std::vector<std::string> storage_authorizations_;
   mutable std::mutex mu_;
   std::vector<Rule> rules_;
   int faults_ = 0;

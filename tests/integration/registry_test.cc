@@ -222,6 +222,30 @@ TEST_F(RegistryTest, BasicAuthFromEveryPlaceCredentialsLive) {
   const std::string out = dir_.Join("out");
   ExpectPulled(run({"copy", "--plain-http", ref, "oci:" + out + ":v1"}), out);
 
+  // Blobs redirected to storage on another host: followed, and the
+  // registry's credentials are not sent there.
+  {
+    FaultProxy proxy(registry.host());
+    ASSERT_TRUE(proxy.ok());
+    const std::string basic =
+        "Basic " + RunCommand({"sh", "-c",
+                               "printf %s 'hpc:" + password + "' | base64 -w0"})
+                       .output;
+    proxy.RedirectBlobs(basic);
+    WriteFileOrDie(
+        home + "/.docker/config.json",
+        R"({"auths":{")" + proxy.host() + R"(":{"auth":")" + auth + R"("}}})");
+    const std::string redirected = dir_.Join("redirected");
+    ExpectPulled(
+        run({"copy", "--plain-http", "docker://" + proxy.host() + "/hpc/app:v1",
+             "oci:" + redirected + ":v1"}),
+        redirected);
+    ASSERT_FALSE(proxy.storage_authorizations().empty());
+    for (const std::string& sent : proxy.storage_authorizations()) {
+      EXPECT_EQ(sent, "") << "credentials went to the blob storage";
+    }
+  }
+
   // --authfile and REGISTRY_AUTH_FILE name another file.
   const std::string authfile = dir_.Join("auth.json");
   WriteFileOrDie(authfile, R"({"auths":{")" + registry.host() +
@@ -323,6 +347,19 @@ TEST_F(RegistryTest, PulledIntoContainerdThroughThePluginAndUnpacked) {
   EXPECT_EQ(ReadFileOrDie(mnt + "/Files/app/data.bin"), Pattern(10 << 20, 5));
   EXPECT_EQ(env.Ctr({"images", "unmount", "--rm", mnt}, "k8s.io").exit_code, 0);
   EXPECT_EQ(env.Ctr({"leases", "ls", "-q"}, "k8s.io").output, "");
+
+  // hpcimg import pulls the same way, under the image's own name.
+  RunResult imported =
+      Hpcimg({"import", "--json", "--plain-http", "--address", env.address(),
+              "docker://" + registry.host() + "/hpc/app:v1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  auto summary = nlohmann::json::parse(imported.output);
+  EXPECT_EQ(summary[0]["records"][0], registry.host() + "/hpc/app:v1");
+  EXPECT_EQ(summary[0]["blobsWritten"], 0) << "the blobs were there";
+  EXPECT_THAT(env.Ctr({"images", "ls", "-q"}, "k8s.io").output,
+              HasSubstr(registry.host() + "/hpc/app:v1"));
+  EXPECT_THAT(env.Ctr({"images", "check"}, "k8s.io").output,
+              Not(HasSubstr("incomplete")));
 }
 
 TEST_F(RegistryTest, PushedByHpcimgReadBackBySkopeo) {
