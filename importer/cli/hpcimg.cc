@@ -293,6 +293,12 @@ keeps (REPO@DIGEST and the image ID), so kubelet sees it as pulled.
   options.include_nondistributable = include_nondistributable;
   if (auto src = hpc::transport::Reference::Parse(positional[0]); src.ok())
     options.mount_from = hpc::copy::MountSources(*src, *dest);
+  hpc::cli::TerminalProgress progress;
+  if (!json && !quiet && hpc::cli::TerminalProgress::Available()) {
+    options.progress = progress.Callback();
+    options.done = [&](const hpc::oci::Descriptor& blob,
+                       absl::string_view what) { progress.Done(blob, what); };
+  }
   options.force = force;
   options.containerd_address = containerd.address;
   options.containerd_namespace = containerd.ns;
@@ -703,6 +709,14 @@ to any destination.
   dest_options.snapshotter = no_unpack ? "" : snapshotter;
   dest_options.registry = *registry_options;
   dest_options.jobs = static_cast<int>(jobs);
+  hpc::cli::TerminalProgress progress;
+  if (!json && !quiet && hpc::cli::TerminalProgress::Available()) {
+    dest_options.progress = progress.Callback();
+    dest_options.done = [&](const hpc::oci::Descriptor& blob,
+                            absl::string_view what) {
+      progress.Done(blob, what);
+    };
+  }
   hpc::oci::Json written = hpc::oci::Json::array();
   for (const auto& dest : destinations) {
     auto report = hpc::copy::WriteImage(*built->image, dest, dest_options);

@@ -125,6 +125,7 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       layout.image_name = name;
       layout.docker_manifest =
           destination.transport == Transport::kDockerArchive;
+      layout.progress = options.progress;
       if (absl::Status s = transport::WriteLayout(source, **writer, layout);
           !s.ok()) {
         return absl::Status(s.code(), absl::StrCat("writing ", destination.text,
@@ -142,6 +143,7 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       containerd::RegisterOptions register_options;
       register_options.names = {destination.path};
       register_options.cri_records = options.cri_records;
+      register_options.progress = options.progress;
       if (!options.snapshotter.empty()) {
         register_options.after_content = [&](containerd::Connection& c) {
           return unpack::Unpack(c, source, options.snapshotter).status();
@@ -164,6 +166,27 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       push.jobs = options.jobs;
       push.include_nondistributable = options.include_nondistributable;
       push.mount_from = options.mount_from;
+      push.on_progress = [&](const oci::Descriptor& blob, uint64_t sent) {
+        if (options.progress)
+          options.progress(blob, static_cast<int64_t>(sent));
+      };
+      push.on_blob = [&](const oci::Descriptor& blob,
+                         registry::BlobOutcome outcome) {
+        if (!options.done) return;
+        switch (outcome) {
+          case registry::BlobOutcome::kPresent:
+            options.done(blob, "already there");
+            break;
+          case registry::BlobOutcome::kMounted:
+            options.done(blob, "mounted");
+            break;
+          case registry::BlobOutcome::kSkipped:
+            options.done(blob, "not pushed: non-distributable, see its urls");
+            break;
+          case registry::BlobOutcome::kUploaded:
+            break;  // its progress said so
+        }
+      };
       auto pushed =
           registry::PushImage(source, destination.path, options.registry, push);
       if (!pushed.ok()) return pushed.status();

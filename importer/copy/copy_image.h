@@ -2,6 +2,7 @@
 #ifndef HPC_IMPORTER_COPY_COPY_IMAGE_H_
 #define HPC_IMPORTER_COPY_COPY_IMAGE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ struct DestinationOptions {
   // docker://: repositories of the destination's registry to mount blobs
   // from (the source's, when it is there too).
   std::vector<std::string> mount_from;
+  // Told of the bytes of each blob written, and of each blob that needed
+  // none sent (`what` says why: "already there", "mounted").
+  std::function<void(const oci::Descriptor& blob, int64_t written)> progress;
+  std::function<void(const oci::Descriptor& blob, absl::string_view what)> done;
 };
 
 struct CopyReport {

@@ -24,13 +24,16 @@ std::string RefNameOf(absl::string_view name) {
 }  // namespace
 
 absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,
-                      LayoutWriter& writer) {
+                      LayoutWriter& writer, const BlobProgress& progress) {
   const std::string path = absl::StrCat("blobs/sha256/", blob.digest.hex());
-  if (writer.Has(path)) return absl::OkStatus();
+  if (writer.Has(path)) {
+    if (progress) progress(blob, blob.size);
+    return absl::OkStatus();
+  }
   auto stream = source.Open(blob);
   if (!stream.ok()) return stream.status();
-  return writer.AddFile(
-      path, blob.size, [&](const auto& write) -> absl::Status {
+  absl::Status added =
+      writer.AddFile(path, blob.size, [&](const auto& write) -> absl::Status {
         oci::Digester digester;
         std::string buffer(kCopyBuffer, '\0');
         int64_t total = 0;
@@ -48,6 +51,7 @@ absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,
           absl::string_view chunk(buffer.data(), *n);
           digester.Update(chunk);
           if (absl::Status s = write(chunk); !s.ok()) return s;
+          if (progress && total < blob.size) progress(blob, total);
         }
         if (total != blob.size) {
           return absl::DataLossError(absl::StrCat(
@@ -61,6 +65,8 @@ absl::Status CopyBlob(image::ImageSource& source, const oci::Descriptor& blob,
         }
         return absl::OkStatus();
       });
+  if (added.ok() && progress) progress(blob, blob.size);
+  return added;
 }
 
 absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
@@ -68,7 +74,10 @@ absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,
   auto blobs = image::ListBlobs(source);
   if (!blobs.ok()) return blobs.status();
   for (const oci::Descriptor& blob : *blobs) {
-    if (absl::Status s = CopyBlob(source, blob, writer); !s.ok()) return s;
+    if (absl::Status s = CopyBlob(source, blob, writer, options.progress);
+        !s.ok()) {
+      return s;
+    }
   }
 
   oci::Descriptor root = source.root();

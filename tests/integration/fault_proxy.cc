@@ -9,8 +9,11 @@ FaultProxy::FaultProxy(std::string upstream)
       server_(std::make_unique<httplib::Server>()) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     Rule rule;
-    if (Take(req.method, req.path, &rule) && rule.status != 0) {
+    if (Take(req.method, req.path, req.has_header("Authorization"), &rule) &&
+        rule.status != 0) {
       res.status = rule.status;
+      if (!rule.challenge.empty())
+        res.set_header("WWW-Authenticate", rule.challenge);
       if (rule.retry_after >= 0)
         res.set_header("Retry-After", std::to_string(rule.retry_after));
       res.set_content(
@@ -138,14 +141,20 @@ void FaultProxy::Fail(std::string method, std::string path, int status,
 
 void FaultProxy::Cut(std::string path) {
   std::lock_guard<std::mutex> lock(mu_);
-  rules_.push_back({"GET", std::move(path), 0, 1, -1});
+  rules_.push_back({"GET", std::move(path), 0, 1, -1, ""});
+}
+
+void FaultProxy::Unauthorize(std::string path, std::string challenge) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rules_.push_back({"", std::move(path), 401, 1, -1, std::move(challenge)});
 }
 
 bool FaultProxy::Take(const std::string& method, const std::string& path,
-                      Rule* out) {
+                      bool authorized, Rule* out) {
   std::lock_guard<std::mutex> lock(mu_);
   for (Rule& rule : rules_) {
     if (rule.count <= 0) continue;
+    if (!rule.challenge.empty() && !authorized) continue;
     if (!rule.method.empty() && rule.method != method) continue;
     if (path.find(rule.path) == std::string::npos) continue;
     --rule.count;
@@ -153,7 +162,7 @@ bool FaultProxy::Take(const std::string& method, const std::string& path,
     *out = rule;
     return true;
   }
-  *out = Rule{"", "", 0, -1, -1};
+  *out = Rule{"", "", 0, -1, -1, ""};
   return false;
 }
 

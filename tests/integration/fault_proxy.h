@@ -31,6 +31,10 @@ class FaultProxy {
   // when `retry_after` is not negative).
   void Fail(std::string method, std::string path, int status, int count,
             int retry_after = -1);
+  // The next request whose path contains `path` and that carries an
+  // Authorization header gets 401 with `challenge` as WWW-Authenticate, as
+  // a registry answers a token that has expired.
+  void Unauthorize(std::string path, std::string challenge);
   // The next GET whose path contains `path` sends half its body, then the
   // connection is closed.
   void Cut(std::string path);
@@ -50,9 +54,11 @@ class FaultProxy {
     int status;  // 0: cut
     int count;
     int retry_after;
+    std::string challenge;  // with status 401
   };
   // The rule that applies to this request, consumed; nullptr when none.
-  bool Take(const std::string& method, const std::string& path, Rule* out);
+  bool Take(const std::string& method, const std::string& path, bool authorized,
+            Rule* out);
 
   std::string upstream_;
   std::unique_ptr<httplib::Server> server_;

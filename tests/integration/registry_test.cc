@@ -299,6 +299,24 @@ TEST_F(RegistryTest, BearerTokensFromTheRegistrysIssuer) {
   // One token serves the whole pull.
   EXPECT_EQ(issuer.tokens_issued(), before + 1);
 
+  // A token that expires mid-pull (the registry answers 401 to it) is
+  // replaced once, and the pull goes on.
+  FaultProxy proxy(registry.host());
+  ASSERT_TRUE(proxy.ok());
+  proxy.Unauthorize("/blobs/" + Layers().front(),
+                    "Bearer realm=\"" + issuer.realm() +
+                        "\",service=\"hpc-test-registry\",scope=\"repository:"
+                        "hpc/app:pull\",error=\"invalid_token\"");
+  const int issued = issuer.tokens_issued();
+  const std::string renewed = dir_.Join("renewed");
+  ExpectPulled(Hpcimg({"copy", "--plain-http", "--creds", "hpc:t0ken-pass",
+                       "docker://" + proxy.host() + "/hpc/app:v1",
+                       "oci:" + renewed + ":v1"}),
+               renewed);
+  EXPECT_EQ(proxy.faults_served(), 1);
+  EXPECT_EQ(issuer.tokens_issued(), issued + 2) << "first token, then its "
+                                                   "replacement";
+
   RunResult refused =
       Hpcimg({"inspect", "--plain-http", "--creds", "hpc:wrong", ref});
   EXPECT_EQ(refused.exit_code, 1);
