@@ -6,6 +6,8 @@
 #   import  ctr images import --no-unpack of a 1 GiB OCI archive
 #           (4 uncompressed layers of 256 MiB)
 #   pull    ctr images pull (with unpack) of that image from a local registry
+#   registry hpcimg copy of that image from the registry into oci: and from
+#           oci: to a new repository, against skopeo copy of the same
 #
 # Each figure is the best of 3 runs; the ratio is plugin / built-in (lower is
 # better). Also the plugin's resident memory: idle, and at peak while 16
@@ -89,6 +91,52 @@ pids+=($!)
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 ref="127.0.0.1:$port/bench/image:v1"
 skopeo copy --dest-tls-verify=false "oci:$layout:bench/image:v1" "docker://$ref" >/dev/null
+
+# --- registry ------------------------------------------------------------------
+# Pull of the image into oci: and push of it from oci: to a new repository,
+# hpcimg against skopeo copy, the same registry and data (--keep-index: the
+# image is copied as it is, as skopeo copies it).
+echo "== registry pull and push" >&2
+timed() {  # timed OUT_PREFIX CMD...: seconds to OUT_PREFIX.s, peak RSS (KiB) to .rss
+  local out=$1 t0 t1; shift
+  t0=$(now)
+  /usr/bin/time -f %M -o "$out.rss" "$@" >/dev/null 2>"$out.err" || { cat "$out.err" >&2; return 1; }
+  t1=$(now)
+  echo "$(elapsed "$t0" "$t1")" >"$out.s"
+}
+empty_registry() {  # empty_registry DIR: a new registry storing in DIR, on $empty_port
+  empty_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$1"
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$1/data" "$empty_port" >"$1/registry.yml"
+  docker-registry serve "$1/registry.yml" >"$1/registry.log" 2>&1 &
+  empty_pid=$!
+  pids+=("$empty_pid")
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$empty_port") 2>/dev/null && break; sleep 0.1; done
+}
+stop_empty_registry() { kill "$empty_pid"; wait "$empty_pid" 2>/dev/null || true; }
+reg_runs() {  # reg_runs KEY: the best time and the largest RSS of KEY's runs
+  min $(cat "$work"/reg."$1".*.s) >"$work/reg.$1.best"
+  cat "$work"/reg."$1".*.rss | sort -g | tail -n1 >"$work/reg.$1.peak"
+}
+for i in $(seq "$runs"); do
+  rm -rf "$work/pull-skopeo" "$work/pull-hpcimg"
+  timed "$work/reg.pull_skopeo.$i" skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/pull-skopeo:v1"
+  timed "$work/reg.pull_hpcimg.$i" "$top/build/bin/hpcimg" copy -q --keep-index --plain-http \
+    "docker://$ref" "oci:$work/pull-hpcimg:v1"
+  # Each push goes to a registry of its own, empty: skopeo would otherwise
+  # mount the blobs it remembers pushing elsewhere in the same registry.
+  empty_registry "$work/push-skopeo-$i"
+  timed "$work/reg.push_skopeo.$i" skopeo copy -q --dest-tls-verify=false "oci:$layout:bench/image:v1" \
+    "docker://127.0.0.1:$empty_port/bench/pushed:v1"
+  stop_empty_registry
+  empty_registry "$work/push-hpcimg-$i"
+  timed "$work/reg.push_hpcimg.$i" "$top/build/bin/hpcimg" copy -q --keep-index --plain-http \
+    "oci:$layout:bench/image:v1" "docker://127.0.0.1:$empty_port/bench/pushed:v1"
+  stop_empty_registry
+done
+rm -rf "$work/pull-skopeo" "$work/pull-hpcimg"
+for key in pull_skopeo pull_hpcimg push_skopeo push_hpcimg; do reg_runs "$key"; done
 rm -rf "$layout"
 
 # --- one store -----------------------------------------------------------------
@@ -249,6 +297,18 @@ for mode in content direct; do
 done
 printf 'hpcimg peak RSS: %s KiB through the Content API, %s KiB with --plugin-address (target <= 65536)\n' \
   "$(cat "$work/hpcimg.content.rss")" "$(cat "$work/hpcimg.direct.rss")"
+
+printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what (local docker-registry)" "skopeo" "hpcimg" "ratio" "target"
+for op in pull push; do
+  what="docker:// to oci:, $((layers * layer_mib)) MiB in ${layers} layers"
+  [ "$op" = push ] && what="oci: to docker://, $((layers * layer_mib)) MiB in ${layers} layers"
+  sk=$(cat "$work/reg.${op}_skopeo.best"); hp=$(cat "$work/reg.${op}_hpcimg.best")
+  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' "$op" "$what" "$sk" "$hp" \
+    "$(awk -v a="$hp" -v b="$sk" 'BEGIN { print a / b }')" "<= 0.8"
+done
+printf 'hpcimg peak RSS: %s KiB pulling, %s KiB pushing (target <= 65536); skopeo: %s KiB, %s KiB\n' \
+  "$(cat "$work/reg.pull_hpcimg.peak")" "$(cat "$work/reg.push_hpcimg.peak")" \
+  "$(cat "$work/reg.pull_skopeo.peak")" "$(cat "$work/reg.push_skopeo.peak")"
 
 printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (best of %s; target <= 100)\n' \
   "$generate_ms" "$inject_ms" "$runs"
