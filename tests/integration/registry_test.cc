@@ -558,5 +558,54 @@ TEST_F(RegistryTest, BuildFromARegistryImage) {
   EXPECT_EQ(mapped.exit_code, 0) << mapped.output;
 }
 
+// A foreign (non-distributable) layer stays where its urls say unless
+// --include-nondistributable; the manifest keeps the urls either way.
+TEST_F(RegistryTest, ForeignLayersAreNotPushedUnlessAsked) {
+  Registry registry;
+  ASSERT_TRUE(registry.ok());
+  const std::string foreign = Layers().front();
+  // The test image with its first layer made a Windows-style foreign one.
+  RunResult edit = RunCommand(
+      {"sh", "-c",
+       "cd " + layout_ +
+           " && m=$(jq -r '.manifests[0].digest' index.json | cut -c8-) && "
+           "jq -c '.layers[0].mediaType = "
+           "\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\" | "
+           ".layers[0].urls = [\"https://example.com/base-layer\"]' "
+           "blobs/sha256/$m > new && n=$(sha256sum new | cut -c1-64) && "
+           "mv new blobs/sha256/$n && s=$(stat -c %s blobs/sha256/$n) && "
+           "jq -c --arg d sha256:$n --argjson s $s "
+           "'.manifests[0].digest = $d | .manifests[0].size = $s' index.json "
+           "> i && mv i index.json"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.output;
+  const std::string ref = "docker://" + registry.host() + "/hpc/foreign:v1";
+  RunResult push = Hpcimg({"copy", "--json", "--plain-http", "--keep-index",
+                           "oci:" + layout_ + ":v1", ref});
+  ASSERT_EQ(push.exit_code, 0) << push.output << registry.Log();
+  EXPECT_EQ(nlohmann::json::parse(push.output)["blobsWritten"], Layers().size())
+      << "config and the other layers";
+  auto blob_status = [&](const std::string& repo) {
+    return RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                       "-I",
+                       "http://" + registry.host() + "/v2/" + repo + "/blobs/" +
+                           foreign})
+        .output;
+  };
+  EXPECT_EQ(blob_status("hpc/foreign"), "404");
+  RunResult raw =
+      RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false", ref});
+  EXPECT_THAT(raw.output, HasSubstr("https://example.com/base-layer"));
+  EXPECT_EQ("sha256:" + Sha256Hex(raw.output), LayoutDigest(layout_));
+
+  RunResult all =
+      Hpcimg({"copy", "--json", "--plain-http", "--keep-index",
+              "--include-nondistributable", "oci:" + layout_ + ":v1",
+              "docker://" + registry.host() + "/hpc/all:v1"});
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_EQ(nlohmann::json::parse(all.output)["blobsWritten"],
+            Layers().size() + 1);
+  EXPECT_EQ(blob_status("hpc/all"), "200");
+}
+
 }  // namespace
 }  // namespace hpc::testing
