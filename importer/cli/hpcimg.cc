@@ -239,6 +239,8 @@ int Copy(const std::vector<std::string>& args) {
 Copies the image SRC to DEST, e.g.
   hpcimg copy base: oci-archive:hostprocess-base.tar
   hpcimg copy base: containerd:mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0
+  hpcimg copy docker://registry.example.com/app:v1 oci-archive:app.tar
+  hpcimg copy oci-archive:app.tar docker://registry.example.com/app:v1
 
 An index is rewritten into the single manifest --platform picks (default:
 the Windows one with the highest os.version), without platform data; this
