@@ -24,7 +24,7 @@ struct LayoutOptions {
   std::string image_name;
   // Also write manifest.json for docker load.
   bool docker_manifest = false;
-  BlobProgress progress;
+  BlobProgress progress = nullptr;
 };
 
 absl::Status WriteLayout(image::ImageSource& source, LayoutWriter& writer,

@@ -87,7 +87,7 @@ absl::Status OpenAndCopy(hpc::testing::TempDir& dir, const std::string& file) {
   if (!source.ok()) return source.status();
   auto writer = OpenLayoutDirectory(dir.Join("out"), false);
   if (!writer.ok()) return writer.status();
-  return WriteLayout(**source, **writer, {"x:y", false});
+  return WriteLayout(**source, **writer, {.image_name = "x:y"});
 }
 
 class ArchiveSourceTest : public ::testing::Test {

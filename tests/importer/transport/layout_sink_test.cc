@@ -31,7 +31,8 @@ TEST(LayoutSinkTest, DirectoryLayoutVerifiesAndNames) {
   auto img = SmallImage("example.com/app:v1");
   auto writer = OpenLayoutDirectory(dir.Join("layout"), false);
   ASSERT_TRUE(writer.ok()) << writer.status();
-  ASSERT_TRUE(WriteLayout(*img, **writer, {"example.com/app:v1", false}).ok());
+  ASSERT_TRUE(
+      WriteLayout(*img, **writer, {.image_name = "example.com/app:v1"}).ok());
   for (auto& e :
        std::filesystem::directory_iterator(dir.Join("layout/blobs/sha256"))) {
     std::string data = hpc::testing::ReadFileOrDie(e.path());
@@ -53,7 +54,8 @@ TEST(LayoutSinkTest, DirectoryLayoutVerifiesAndNames) {
   ASSERT_TRUE(again.ok());
   auto other = SmallImage("example.com/other:v2");
   ASSERT_TRUE(
-      WriteLayout(*other, **again, {"example.com/other:v2", false}).ok());
+      WriteLayout(*other, **again, {.image_name = "example.com/other:v2"})
+          .ok());
   auto parsed = oci::Index::Parse(
       hpc::testing::ReadFileOrDie(dir.Join("layout/index.json")), "");
   ASSERT_TRUE(parsed.ok());
