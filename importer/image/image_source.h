@@ -18,6 +18,10 @@ class BlobStream {
   virtual ~BlobStream() = default;
   // Reads up to `n` bytes; 0 at the end.
   virtual absl::StatusOr<size_t> Read(char* dst, size_t n) = 0;
+  // Whether the stream itself checks its bytes against the digest and size
+  // it was opened for: its last Read fails (DataLoss) when they differ, so
+  // a reader that would check them too need not hash them again.
+  virtual bool verifies() const { return false; }
 };
 
 class ImageSource {
