@@ -179,12 +179,13 @@ struct RegistryFlags {
     std::string& creds = out.credentials.creds;
     if (!creds.empty() && creds.find(':') == std::string::npos) {
       std::string password;
-      if (!std::getline(std::cin, password) || password.empty()) {
+      std::getline(std::cin, password);
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      if (password.empty()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "--creds ", creds,
             ": no password; give USER:PASS or the password on stdin"));
       }
-      if (!password.empty() && password.back() == '\r') password.pop_back();
       absl::StrAppend(&creds, ":", password);
     }
     return out;

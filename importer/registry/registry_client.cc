@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -10,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "importer/oci/digester.h"
 #include "importer/oci/json.h"
 #include "importer/oci/media_types.h"
@@ -21,28 +21,6 @@ namespace {
 constexpr size_t kManifestLimit = 4 << 20;
 constexpr char kSchema1[] =
     "application/vnd.docker.distribution.manifest.v1+prettyjws";
-
-bool Retryable(long status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
-
-// The wait before another attempt: Retry-After in seconds when the
-// registry gives one (at most a minute), else doubling from `first`.
-absl::Duration Backoff(const HttpResponse* response, int attempt,
-                       absl::Duration first) {
-  if (response != nullptr) {
-    int seconds = 0;
-    if (absl::SimpleAtoi(response->Header("retry-after"), &seconds) &&
-        seconds >= 0) {
-      return absl::Seconds(std::min(seconds, 60));
-    }
-  }
-  return std::min(first * (1 << std::min(attempt, 6)), absl::Seconds(16));
-}
-
-void Sleep(absl::Duration d) {
-  std::this_thread::sleep_for(absl::ToChronoMilliseconds(d));
-}
 
 // What the registry said in an error body ({"errors":[{"code","message"}]}).
 std::string RegistryErrors(const std::string& body) {
@@ -100,14 +78,8 @@ class RegistryBlobStream final : public image::BlobStream {
  private:
   absl::Status Resume() {
     const std::string range = absl::StrCat("Range: bytes=", offset_, "-");
-    auto response = client_.Request(
-        [&] {
-          HttpRequest r;
-          r.url = client_.Url(path_);
-          r.headers = {range};
-          return r;
-        },
-        "pull");
+    auto response =
+        client_.Request(Bodyless(client_, "GET", path_, {range}), "pull");
     if (!response.ok()) return response.status();
     if ((*response)->status() == 206) {
       response_ = std::move(*response);
@@ -169,6 +141,35 @@ class RegistryBlobStream final : public image::BlobStream {
 };
 
 }  // namespace
+
+bool RetryableStatus(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
+absl::Duration RetryDelay(const HttpResponse* response, int attempt,
+                          absl::Duration first) {
+  if (response != nullptr) {
+    int seconds = 0;
+    if (absl::SimpleAtoi(response->Header("retry-after"), &seconds) &&
+        seconds >= 0) {
+      return absl::Seconds(std::min(seconds, 60));
+    }
+  }
+  return std::min(first * (1 << std::min(attempt, 6)), absl::Seconds(16));
+}
+
+std::function<HttpRequest()> Bodyless(const RegistryClient& client,
+                                      std::string method, std::string path,
+                                      std::vector<std::string> headers) {
+  return [&client, method = std::move(method), path = std::move(path),
+          headers = std::move(headers)] {
+    HttpRequest r;
+    r.method = method;
+    r.url = client.Url(path);
+    r.headers = headers;
+    return r;
+  };
+}
 
 const char* ManifestAccept() {
   return "Accept: application/vnd.oci.image.index.v1+json, "
@@ -353,7 +354,7 @@ absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
           absl::StrContains(last.message(), "TLS:"))
         return last;
       if (attempt + 1 < tries)
-        Sleep(Backoff(nullptr, attempt, options_.first_backoff));
+        absl::SleepFor(RetryDelay(nullptr, attempt, options_.first_backoff));
       continue;
     }
     const long status = (*response)->status();
@@ -364,11 +365,12 @@ absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
       --attempt;  // authenticating is not a failed attempt
       continue;
     }
-    if (Retryable(status) && attempt + 1 < tries) {
-      Sleep(Backoff(response->get(), attempt, options_.first_backoff));
+    if (RetryableStatus(status) && attempt + 1 < tries) {
+      absl::SleepFor(
+          RetryDelay(response->get(), attempt, options_.first_backoff));
       continue;
     }
-    if (Retryable(status) && tries > 1) {
+    if (RetryableStatus(status) && tries > 1) {
       return absl::UnavailableError(absl::StrCat(
           name(), ": ", request.method, " ", request.url, ": ",
           Describe(**response), " (gave up after ", tries, " attempts)"));
@@ -383,14 +385,8 @@ absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
 absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
     absl::string_view reference) {
   const std::string path = absl::StrCat("manifests/", reference);
-  auto response = Request(
-      [&] {
-        HttpRequest r;
-        r.url = Url(path);
-        r.headers = {ManifestAccept()};
-        return r;
-      },
-      "pull");
+  auto response =
+      Request(Bodyless(*this, "GET", path, {ManifestAccept()}), "pull");
   if (!response.ok()) return response.status();
   auto body = (*response)->ReadAll(kManifestLimit);
   if (!body.ok()) return body.status();
@@ -450,14 +446,9 @@ absl::StatusOr<std::unique_ptr<image::BlobStream>> RegistryClient::OpenBlob(
       oci::IsManifest(blob.media_type) || oci::IsIndex(blob.media_type);
   const std::string path =
       absl::StrCat(manifest ? "manifests/" : "blobs/", blob.digest.str());
-  auto response = Request(
-      [&] {
-        HttpRequest r;
-        r.url = Url(path);
-        if (manifest) r.headers = {ManifestAccept()};
-        return r;
-      },
-      "pull");
+  std::vector<std::string> headers;
+  if (manifest) headers.push_back(ManifestAccept());
+  auto response = Request(Bodyless(*this, "GET", path, headers), "pull");
   if (!response.ok()) return response.status();
   const long status = (*response)->status();
   if (status != 200) {

@@ -97,6 +97,19 @@ class RegistryClient {
 // The Accept header for manifests: OCI and Docker, manifests and indexes.
 const char* ManifestAccept();
 
+// Statuses worth another attempt: 408, 429 and 5xx.
+bool RetryableStatus(long status);
+// The wait before attempt `attempt` + 1: Retry-After in seconds when
+// `response` gives one (at most a minute), else doubling from `first` up
+// to 16 s. `response` may be null (a connection failure).
+absl::Duration RetryDelay(const HttpResponse* response, int attempt,
+                          absl::Duration first);
+
+// A request without a body, for RegistryClient::Request.
+std::function<HttpRequest()> Bodyless(const RegistryClient& client,
+                                      std::string method, std::string path,
+                                      std::vector<std::string> headers = {});
+
 }  // namespace hpc::registry
 
 #endif  // HPC_IMPORTER_REGISTRY_REGISTRY_CLIENT_H_

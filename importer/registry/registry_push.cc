@@ -7,15 +7,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "importer/oci/media_types.h"
 #include "importer/registry/registry_client.h"
 
 namespace hpc::registry {
 namespace {
-
-bool Retryable(long status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
 
 class Pusher {
  public:
@@ -38,9 +35,8 @@ class Pusher {
       }
       last = outcome.status();
       if (attempt + 1 < attempts) {
-        std::this_thread::sleep_for(absl::ToChronoMilliseconds(
-            std::min(client_.options().first_backoff * (1 << attempt),
-                     absl::Seconds(16))));
+        absl::SleepFor(
+            RetryDelay(nullptr, attempt, client_.options().first_backoff));
       }
     }
     return absl::Status(
@@ -95,14 +91,8 @@ class Pusher {
 
   absl::StatusOr<bool> Exists(const oci::Descriptor& blob) {
     const std::string path = absl::StrCat("blobs/", blob.digest.str());
-    auto response = client_.Request(
-        [&] {
-          HttpRequest r;
-          r.method = "HEAD";
-          r.url = client_.Url(path);
-          return r;
-        },
-        "pull,push");
+    auto response =
+        client_.Request(Bodyless(client_, "HEAD", path), "pull,push");
     if (!response.ok()) return response.status();
     const long status = (*response)->status();
     if (status == 200) return true;
@@ -119,14 +109,8 @@ class Pusher {
       const std::string path =
           absl::StrCat("blobs/uploads/?mount=", UrlEncode(blob.digest.str()),
                        "&from=", UrlEncode(from));
-      auto response = client_.Request(
-          [&] {
-            HttpRequest r;
-            r.method = "POST";
-            r.url = client_.Url(path);
-            return r;
-          },
-          "pull,push", {from});
+      auto response =
+          client_.Request(Bodyless(client_, "POST", path), "pull,push", {from});
       if (!response.ok()) return response.status();
       if ((*response)->status() == 201) {
         *mounted = true;
@@ -135,14 +119,8 @@ class Pusher {
       // 202: not mounted; the registry opened an upload instead.
       if ((*response)->status() == 202) return Location(**response);
     }
-    auto response = client_.Request(
-        [&] {
-          HttpRequest r;
-          r.method = "POST";
-          r.url = client_.Url("blobs/uploads/");
-          return r;
-        },
-        "pull,push");
+    auto response = client_.Request(Bodyless(client_, "POST", "blobs/uploads/"),
+                                    "pull,push");
     if (!response.ok()) return response.status();
     if ((*response)->status() != 202) {
       return Failed(absl::StrCat("starting the upload of ", blob.digest.str()),
@@ -262,7 +240,7 @@ class Pusher {
                       " (the credentials in use may pull but not push here)");
       return absl::PermissionDeniedError(text);
     }
-    if (Retryable(status)) return absl::UnavailableError(text);
+    if (RetryableStatus(status)) return absl::UnavailableError(text);
     return absl::FailedPreconditionError(text);
   }
 

@@ -54,6 +54,14 @@ class RegistryTest : public ::testing::Test {
     args.insert(args.begin(), kHpcimg);
     return RunCommand(args, stdin_data);
   }
+  // The digest of the manifest skopeo reads at `ref` (docker://…), or
+  // skopeo's error.
+  std::string SkopeoDigest(const std::string& ref) {
+    RunResult raw =
+        RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false", ref});
+    if (raw.exit_code != 0) return "skopeo failed: " + raw.output;
+    return "sha256:" + Sha256Hex(raw.output);
+  }
   // The manifest digest of oci:DIR's only image.
   std::string LayoutDigest(const std::string& dir) {
     auto index = nlohmann::json::parse(ReadFileOrDie(dir + "/index.json"));
@@ -100,10 +108,7 @@ TEST_F(RegistryTest, PullsWhatSkopeoPushedByteForByte) {
   ExpectPulled(Hpcimg({"copy", "--plain-http", ref, "oci:" + out + ":v1"}),
                out);
   // The registry's own manifest digest is the one written.
-  RunResult raw =
-      RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false", ref});
-  ASSERT_EQ(raw.exit_code, 0) << raw.output;
-  EXPECT_EQ("sha256:" + Sha256Hex(raw.output), LayoutDigest(out));
+  EXPECT_EQ(SkopeoDigest(ref), LayoutDigest(out));
   // skopeo reads what hpcimg wrote.
   RunResult back = RunCommand({"skopeo", "inspect", "oci:" + out + ":v1"});
   EXPECT_EQ(back.exit_code, 0) << back.output;
@@ -394,10 +399,7 @@ TEST_F(RegistryTest, PushedByHpcimgReadBackBySkopeo) {
   EXPECT_THAT(registry.Log(),
               HasSubstr("\"PATCH /v2/hpc/pushed/blobs/uploads/"));
 
-  RunResult raw =
-      RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false", ref});
-  ASSERT_EQ(raw.exit_code, 0) << raw.output;
-  EXPECT_EQ("sha256:" + Sha256Hex(raw.output), LayoutDigest(layout_));
+  EXPECT_EQ(SkopeoDigest(ref), LayoutDigest(layout_));
   const std::string back = dir_.Join("back");
   RunResult copy = RunCommand({"skopeo", "copy", "-q", "--src-tls-verify=false",
                                ref, "oci:" + back + ":v1"});
@@ -418,10 +420,8 @@ TEST_F(RegistryTest, PushedByHpcimgReadBackBySkopeo) {
   EXPECT_EQ(mounted["blobsMounted"], 1 + Layers().size());
   EXPECT_EQ(mounted["blobsWritten"], 0);
   EXPECT_THAT(registry.Log(), HasSubstr("mount=sha256"));
-  RunResult other =
-      RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false",
-                  "docker://" + registry.host() + "/hpc/other:v2"});
-  EXPECT_EQ("sha256:" + Sha256Hex(other.output), LayoutDigest(layout_));
+  EXPECT_EQ(SkopeoDigest("docker://" + registry.host() + "/hpc/other:v2"),
+            LayoutDigest(layout_));
 }
 
 TEST_F(RegistryTest, RetriesThrough429And500AndResumesACutDownload) {
@@ -451,10 +451,8 @@ TEST_F(RegistryTest, RetriesThrough429And500AndResumesACutDownload) {
       Hpcimg({"copy", "--plain-http", "--keep-index", "oci:" + layout_ + ":v1",
               "docker://" + proxy.host() + "/hpc/again:v1"});
   ASSERT_EQ(push.exit_code, 0) << push.output;
-  RunResult raw =
-      RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false",
-                  "docker://" + registry.host() + "/hpc/again:v1"});
-  EXPECT_EQ("sha256:" + Sha256Hex(raw.output), LayoutDigest(layout_));
+  EXPECT_EQ(SkopeoDigest("docker://" + registry.host() + "/hpc/again:v1"),
+            LayoutDigest(layout_));
 }
 
 TEST_F(RegistryTest, GivesUpOnARegistryThatKeepsFailing) {
