@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks hpc-content-plugin against containerd's built-in content store,
+# Benchmarks hpc-content-plugin against containerd's built-in content store
+# and against containerd's own Go content server used as a proxy plugin the
+# same way (tests/bench/gocontentserver: containerd's contentserver over its
+# local store, built here from Debian's golang-github-containerd-containerd-dev),
 # side by side in one run, with the same containerd binary and the same data:
 #
 #   read    ctr content get of a 256 MiB blob
@@ -9,25 +12,54 @@
 #   registry hpcimg copy of that image from the registry into oci: and from
 #           oci: to a new repository, against skopeo copy of the same
 #
-# Each figure is the best of 3 runs; the ratio is plugin / built-in (lower is
-# better). Also the plugin's resident memory: idle, and at peak while 16
-# clients write at once. Needs root. Sizes can be scaled down for a quick
-# look: BENCH_LAYER_MIB=64 hack/bench.sh
+# Each figure is the best of 3 runs; a ratio is against the built-in store
+# (lower is better), and the plugin's also against the Go proxy's. Also the
+# resident memory of the plugin and of the Go server: idle, and at peak while
+# 16 clients write at once; and the base image's injection, median of 5.
+# Needs root. Benchmarks report; they never fail on a figure.
+#
+# Usage: hack/bench.sh [--quick] [--json FILE]
+#   --quick      small sizes (4 layers of 32 MiB, a 64 MiB blob): about two
+#                minutes, the figures CI prints
+#   --json FILE  also write every figure to FILE, with the commit, the
+#                containerd release and the machine's core count
+# Sizes can also be set: BENCH_LAYER_MIB=64 hack/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
+
+quick=0 json=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --json) json=${2:?--json needs a file}; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$json" in "" | /*) ;; *) json="$top/$json" ;; esac
+if [ "$quick" = 1 ]; then
+  : "${BENCH_LAYER_MIB:=32}" "${BENCH_BLOB_MIB:=64}" "${BENCH_WRITER_MIB:=8}"
+fi
 
 layer_mib=${BENCH_LAYER_MIB:-256}
 layers=${BENCH_LAYERS:-4}
 blob_mib=${BENCH_BLOB_MIB:-256}
 runs=${BENCH_RUNS:-3}
 writers=${BENCH_WRITERS:-16}
+writer_mib=${BENCH_WRITER_MIB:-32}
+inject_runs_n=${BENCH_INJECT_RUNS:-5}
 
 bash hack/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target hpc-content-plugin hpcimg base_image_bench >/dev/null
 
 work=$(mktemp -d /var/tmp/hpc-bench.XXXXXX)
+# The Go peer, built as containerd's content testsuite is (GOPATH mode).
+gopeer="$top/build/bin/gocontentserver"
+GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$top/build/go-cache" CGO_ENABLED=0 \
+  go build -o "$gopeer" ./tests/bench/gocontentserver
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -40,6 +72,7 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 min() { printf '%s\n' "$@" | sort -g | head -n1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # --- test data -------------------------------------------------------------
 echo "== making data: ${layers} layers of ${layer_mib} MiB, a ${blob_mib} MiB blob" >&2
@@ -140,18 +173,26 @@ for key in pull_skopeo pull_hpcimg push_skopeo push_hpcimg; do reg_runs "$key"; 
 rm -rf "$layout"
 
 # --- one store -----------------------------------------------------------------
-# bench_store NAME: starts containerd (NAME=plugin: on the plugin), measures,
-# writes results to $work/NAME.*, stops.
+# bench_store NAME: starts containerd on store NAME (builtin: its own content
+# store; plugin: hpc-content-plugin; goproxy: the Go content server, both as
+# proxy plugins with the same configuration), measures, writes results to
+# $work/NAME.*, stops.
 bench_store() {
   local name=$1
-  local dir="$work/$name" plugin_pid="" cd_pid
+  local dir="$work/$name" proxy_pid="" cd_pid
   mkdir -p "$dir"
-  if [ "$name" = plugin ]; then
+  case "$name" in
+    plugin)
+      "$top/build/bin/hpc-content-plugin" --root "$dir/content" --address "$dir/content.sock" \
+        --log-level warn >"$dir/proxy.log" 2>&1 &
+      proxy_pid=$! ;;
+    goproxy)
+      "$gopeer" "$dir/content" "$dir/content.sock" >"$dir/proxy.log" 2>&1 &
+      proxy_pid=$! ;;
+  esac
+  if [ -n "$proxy_pid" ]; then
+    pids+=("$proxy_pid")
     sed -e "s|@DIR@|$dir|g" hack/containerd-demo.toml >"$dir/config.toml"
-    "$top/build/bin/hpc-content-plugin" --root "$dir/content" --address "$dir/content.sock" \
-      --log-level warn >"$dir/plugin.log" 2>&1 &
-    plugin_pid=$!
-    pids+=("$plugin_pid")
     for _ in $(seq 100); do [ -S "$dir/content.sock" ] && break; sleep 0.1; done
   else
     sed -e "s|@DIR@|$dir|g" -e 's|"io.containerd.content.v1.content", ||' \
@@ -163,9 +204,9 @@ bench_store() {
   ctr() { command ctr --address "$dir/containerd.sock" "$@"; }
   for _ in $(seq 100); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done
   sleep 0.5  # containerd's first garbage collection, 100 ms after start
-  if [ -n "$plugin_pid" ]; then
+  if [ -n "$proxy_pid" ]; then
     sleep 1
-    awk '/VmRSS/ { print $2 }' "/proc/$plugin_pid/status" >"$work/$name.rss_idle"
+    awk '/VmRSS/ { print $2 }' "/proc/$proxy_pid/status" >"$work/$name.rss_idle"
   fi
 
   # read
@@ -190,7 +231,7 @@ bench_store() {
 
   # hpcimg import on the plugin: through containerd's Content API, and with
   # --plugin-address straight into the plugin.
-  if [ -n "$plugin_pid" ]; then
+  if [ "$name" = plugin ]; then
     local mode flags
     for mode in content direct; do
       flags=(--no-unpack --no-cri-refs --namespace default --address "$dir/containerd.sock")
@@ -220,10 +261,10 @@ bench_store() {
   min "${times[@]}" >"$work/$name.pull"
   ctr images rm --sync "$ref" >/dev/null 2>&1 || true
 
-  # concurrent writers: peak memory of the plugin
-  if [ -n "$plugin_pid" ]; then
-    echo 5 >"/proc/$plugin_pid/clear_refs"
-    head -c $((32 << 20)) /dev/urandom >"$work/w.bin"
+  # concurrent writers: the proxy's peak memory
+  if [ -n "$proxy_pid" ]; then
+    echo 5 >"/proc/$proxy_pid/clear_refs"
+    head -c $((writer_mib << 20)) /dev/urandom >"$work/w.bin"
     local writer_pids=()
     for i in $(seq "$writers"); do
       { printf 'writer %s\n' "$i"; cat "$work/w.bin"; } | ctr content ingest "writer-$i" &
@@ -231,12 +272,12 @@ bench_store() {
     done
     local failed=0 p
     for p in "${writer_pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
-    awk '/VmHWM/ { print $2 }' "/proc/$plugin_pid/status" >"$work/$name.rss_writers"
+    awk '/VmHWM/ { print $2 }' "/proc/$proxy_pid/status" >"$work/$name.rss_writers"
     echo "$failed" >"$work/$name.writers_failed"
   fi
 
   kill "$cd_pid"; wait "$cd_pid" 2>/dev/null || true
-  if [ -n "$plugin_pid" ]; then kill "$plugin_pid"; wait "$plugin_pid" 2>/dev/null || true; fi
+  if [ -n "$proxy_pid" ]; then kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true; fi
   grep -o " $dir[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 }
 
@@ -267,51 +308,103 @@ echo "== base image" >&2
 generate_ms=$("$top/build/bin/base_image_bench" --benchmark_format=csv 2>/dev/null |
   awk -F, '/BM_GenerateBaseImage/ { printf "%.3f", $3 }')
 inject_runs=()
-for i in $(seq "$runs"); do inject_runs+=("$(bench_inject "$i")"); done
-inject_ms=$(min "${inject_runs[@]}")
+for i in $(seq "$inject_runs_n"); do inject_runs+=("$(bench_inject "$i")"); done
+inject_ms=$(median "${inject_runs[@]}")
 
-echo "== built-in content store" >&2
-bench_store builtin
-echo "== hpc-content-plugin" >&2
-bench_store plugin
+for store in builtin plugin goproxy; do
+  echo "== store: $store" >&2
+  bench_store "$store"
+done
 
-printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what" "built-in" "plugin" "ratio" "target"
+# --- report ----------------------------------------------------------------------
+fig() { cat "$work/$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '\n%-7s %-40s %9s %9s %9s %8s %8s %8s %7s\n' "bench" "what" "built-in" "plugin" "Go proxy" \
+  "plugin/" "Go/" "plugin/" "target"
+printf '%-7s %-40s %9s %9s %9s %8s %8s %8s %7s\n' "" "" "" "" "" "built-in" "built-in" "Go" ""
 row() {
-  local key=$1 what=$2 target=$3 b p
-  b=$(cat "$work/builtin.$key"); p=$(cat "$work/plugin.$key")
-  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' "$key" "$what" "$b" "$p" \
-    "$(awk -v a="$p" -v b="$b" 'BEGIN { print a / b }')" "$target"
+  local key=$1 what=$2 target=$3 b p g
+  b=$(fig "builtin.$key"); p=$(fig "plugin.$key"); g=$(fig "goproxy.$key")
+  printf '%-7s %-40s %8.3fs %8.3fs %8.3fs %8s %8s %8s %7s\n' "$key" "$what" "$b" "$p" "$g" \
+    "$(ratio "$p" "$b")" "$(ratio "$g" "$b")" "$(ratio "$p" "$g")" "$target"
 }
 row read "ctr content get, ${blob_mib} MiB blob" "<= 1.3"
 row import "ctr images import --no-unpack, $((layers * layer_mib)) MiB" "<= 1.1"
 row pull "ctr images pull + unpack, $((layers * layer_mib)) MiB" "<= 1.2"
-ctr_import=$(cat "$work/plugin.import")
-printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what (containerd on the plugin)" "ctr" "hpcimg" "ratio" "target"
+ctr_import=$(fig plugin.import)
+printf '\n%-7s %-48s %9s %9s %7s %7s\n' "bench" "what (containerd on the plugin)" "ctr" "hpcimg" "ratio" "target"
 for mode in content direct; do
   what="hpcimg import --no-unpack, Content API"
   target="<= 0.6"
   if [ "$mode" = direct ]; then what="hpcimg import --no-unpack --plugin-address"; target="<= 0.2"; fi
-  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' import "$what" "$ctr_import" \
-    "$(cat "$work/hpcimg.$mode")" \
-    "$(awk -v a="$(cat "$work/hpcimg.$mode")" -v b="$ctr_import" 'BEGIN { print a / b }')" "$target"
+  printf '%-7s %-48s %8.3fs %8.3fs %7s %7s\n' import "$what" "$ctr_import" "$(fig "hpcimg.$mode")" \
+    "$(ratio "$(fig "hpcimg.$mode")" "$ctr_import")" "$target"
 done
 printf 'hpcimg peak RSS: %s KiB through the Content API, %s KiB with --plugin-address (target <= 65536)\n' \
-  "$(cat "$work/hpcimg.content.rss")" "$(cat "$work/hpcimg.direct.rss")"
+  "$(fig hpcimg.content.rss)" "$(fig hpcimg.direct.rss)"
 
-printf '\n%-8s %-48s %10s %10s %7s %7s\n' "bench" "what (local docker-registry)" "skopeo" "hpcimg" "ratio" "target"
+printf '\n%-7s %-48s %9s %9s %7s %7s\n' "bench" "what (local docker-registry)" "skopeo" "hpcimg" "ratio" "target"
 for op in pull push; do
   what="docker:// to oci:, $((layers * layer_mib)) MiB in ${layers} layers"
   [ "$op" = push ] && what="oci: to docker://, $((layers * layer_mib)) MiB in ${layers} layers"
-  sk=$(cat "$work/reg.${op}_skopeo.best"); hp=$(cat "$work/reg.${op}_hpcimg.best")
-  printf '%-8s %-48s %9.3fs %9.3fs %7.2f %7s\n' "$op" "$what" "$sk" "$hp" \
-    "$(awk -v a="$hp" -v b="$sk" 'BEGIN { print a / b }')" "<= 0.8"
+  sk=$(fig "reg.${op}_skopeo.best"); hp=$(fig "reg.${op}_hpcimg.best")
+  printf '%-7s %-48s %8.3fs %8.3fs %7s %7s\n' "$op" "$what" "$sk" "$hp" "$(ratio "$hp" "$sk")" "<= 0.8"
 done
 printf 'hpcimg peak RSS: %s KiB pulling, %s KiB pushing (target <= 65536); skopeo: %s KiB, %s KiB\n' \
-  "$(cat "$work/reg.pull_hpcimg.peak")" "$(cat "$work/reg.push_hpcimg.peak")" \
-  "$(cat "$work/reg.pull_skopeo.peak")" "$(cat "$work/reg.push_skopeo.peak")"
+  "$(fig reg.pull_hpcimg.peak)" "$(fig reg.push_hpcimg.peak)" \
+  "$(fig reg.pull_skopeo.peak)" "$(fig reg.push_skopeo.peak)"
 
-printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (best of %s; target <= 100)\n' \
-  "$generate_ms" "$inject_ms" "$runs"
-printf '\nplugin RSS idle: %s KiB (target <= 16384); peak with %s concurrent writers: %s KiB (target <= 65536), %s of them failed\n' \
-  "$(cat "$work/plugin.rss_idle")" "$writers" "$(cat "$work/plugin.rss_writers")" \
-  "$(cat "$work/plugin.writers_failed")"
+printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (median of %s: %s; target <= 50)\n' \
+  "$generate_ms" "$inject_ms" "$inject_runs_n" "${inject_runs[*]}"
+printf '\nRSS, KiB          %10s %10s %7s\n' plugin "Go proxy" target
+printf 'idle              %10s %10s %7s\n' "$(fig plugin.rss_idle)" "$(fig goproxy.rss_idle)" "<= 16384"
+printf '%-2s writers x %-3s  %10s %10s %7s\n' "$writers" "${writer_mib}M" "$(fig plugin.rss_writers)" \
+  "$(fig goproxy.rss_writers)" "<= 65536"
+printf 'writers failed    %10s %10s\n' "$(fig plugin.writers_failed)" "$(fig goproxy.writers_failed)"
+
+if [ -n "$json" ]; then
+  {
+    printf '{\n  "commit": "%s",\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    printf '  "containerd": "%s",\n' "$(containerd --version | awk '{ print $3 }')"
+    printf '  "cores": %s,\n  "quick": %s,\n' "$(nproc)" "$([ "$quick" = 1 ] && echo true || echo false)"
+    printf '  "sizes_mib": {"layer": %s, "layers": %s, "blob": %s, "writer": %s, "writers": %s},\n' \
+      "$layer_mib" "$layers" "$blob_mib" "$writer_mib" "$writers"
+    printf '  "runs": %s,\n  "seconds": {\n' "$runs"
+    sep=""
+    for store in builtin plugin goproxy; do
+      for key in read import pull; do
+        printf '%s    "%s.%s": %s' "$sep" "$store" "$key" "$(fig "$store.$key")"; sep=$',\n'
+      done
+    done
+    for mode in content direct; do printf '%s    "hpcimg.import.%s": %s' "$sep" "$mode" "$(fig "hpcimg.$mode")"; done
+    for key in pull_skopeo pull_hpcimg push_skopeo push_hpcimg; do
+      printf '%s    "registry.%s": %s' "$sep" "$key" "$(fig "reg.$key.best")"
+    done
+    printf '\n  },\n  "ratios": {\n'
+    sep=""
+    for key in read import pull; do
+      printf '%s    "%s.plugin/builtin": %s,\n    "%s.goproxy/builtin": %s,\n    "%s.plugin/goproxy": %s' "$sep" \
+        "$key" "$(ratio "$(fig plugin.$key)" "$(fig builtin.$key)")" \
+        "$key" "$(ratio "$(fig goproxy.$key)" "$(fig builtin.$key)")" \
+        "$key" "$(ratio "$(fig plugin.$key)" "$(fig goproxy.$key)")"
+      sep=$',\n'
+    done
+    for mode in content direct; do
+      printf '%s    "hpcimg.import.%s/ctr": %s' "$sep" "$mode" "$(ratio "$(fig "hpcimg.$mode")" "$ctr_import")"
+    done
+    for op in pull push; do
+      printf '%s    "registry.%s.hpcimg/skopeo": %s' "$sep" "$op" \
+        "$(ratio "$(fig "reg.${op}_hpcimg.best")" "$(fig "reg.${op}_skopeo.best")")"
+    done
+    printf '\n  },\n  "milliseconds": {"base_image.generate": %s, "base_image.inject_median": %s, "base_image.inject_runs": [%s]},\n' \
+      "$generate_ms" "$inject_ms" "$(IFS=,; echo "${inject_runs[*]}")"
+    printf '  "rss_kib": {"plugin.idle": %s, "goproxy.idle": %s, "plugin.writers": %s, "goproxy.writers": %s,' \
+      "$(fig plugin.rss_idle)" "$(fig goproxy.rss_idle)" "$(fig plugin.rss_writers)" "$(fig goproxy.rss_writers)"
+    printf ' "hpcimg.import.content": %s, "hpcimg.import.direct": %s, "hpcimg.registry.pull": %s, "hpcimg.registry.push": %s},\n' \
+      "$(fig hpcimg.content.rss)" "$(fig hpcimg.direct.rss)" "$(fig reg.pull_hpcimg.peak)" "$(fig reg.push_hpcimg.peak)"
+    printf '  "writers_failed": {"plugin": %s, "goproxy": %s}\n}\n' \
+      "$(fig plugin.writers_failed)" "$(fig goproxy.writers_failed)"
+  } >"$json"
+  python3 -m json.tool "$json" >/dev/null
+  echo "figures written to $json" >&2
+fi

@@ -10,23 +10,27 @@
 #      UndefinedBehaviorSanitizer, build-sanitize/ (the plugin and hpcimg
 #      the integration tests start are sanitized too);
 #   4. each libFuzzer target, from the same tree, for a short smoke run
-#      (hack/fuzz.sh).
-# Usage: hack/test.sh [--quick | --windows | --sanitize | --fuzz] [ctest args...]
+#      (hack/fuzz.sh);
+#   5. the quick benchmark (hack/bench.sh --quick, about two minutes): its
+#      ratios are printed in the log and never fail the run.
+# Usage: hack/test.sh [--quick | --windows | --sanitize | --fuzz | --bench] [ctest args...]
 #   --quick      step 1 only
 #   --windows    step 2 only
 #   --sanitize   step 3 only
 #   --fuzz       step 4 only (FUZZ_SECONDS per target, default 20)
+#   --bench      step 5 only
 # Integration tests start their own containerd, plugin and registry; they
 # need root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps="suite windows sanitize fuzz"
+steps="suite windows sanitize fuzz bench"
 case "${1:-}" in
   --quick) steps="suite"; shift ;;
   --windows) steps="windows"; shift ;;
   --sanitize) steps="sanitize"; shift ;;
   --fuzz) steps="fuzz"; shift ;;
+  --bench) steps="bench"; shift ;;
 esac
 
 bash hack/deps.sh
@@ -66,6 +70,11 @@ for step in $steps; do
     fuzz)
       echo "== fuzz smoke"
       bash hack/fuzz.sh "${FUZZ_SECONDS:-20}"
+      ;;
+    bench)
+      echo "== quick benchmark (figures only; never fails the run)"
+      bash hack/bench.sh --quick --json build/bench-quick.json ||
+        echo "quick benchmark did not finish (exit $?); benchmarks never fail the run"
       ;;
   esac
 done
