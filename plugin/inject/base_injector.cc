@@ -13,9 +13,12 @@
 namespace hpc::inject {
 
 namespace {
-// Waiting for containerd: the channel itself retries every 100 ms within a
-// wait; between waits, and after other errors, pause with backoff.
+// Waiting for containerd: until its socket exists, look for it every 10 ms
+// (a stat, so the base image is there within milliseconds of containerd
+// serving); once it exists the channel itself retries every 100 ms within a
+// wait; after other errors, pause with backoff.
 constexpr absl::Duration kConnectWait = absl::Seconds(1);
+constexpr absl::Duration kSocketPoll = absl::Milliseconds(10);
 constexpr absl::Duration kFirstRetry = absl::Milliseconds(50);
 constexpr absl::Duration kMaxRetry = absl::Seconds(5);
 constexpr size_t kCopyBuffer = 1 << 20;
@@ -116,7 +119,7 @@ void BaseInjector::Run() {
       told_waiting = true;
     }
     if (absl::IsUnavailable(status)) {
-      stop_.WaitForNotificationWithTimeout(kFirstRetry);
+      stop_.WaitForNotificationWithTimeout(kSocketPoll);
     } else {
       stop_.WaitForNotificationWithTimeout(pause);
       pause = std::min(pause * 2, kMaxRetry);
