@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cerrno>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -33,19 +34,55 @@ absl::StatusOr<std::string> CleanEntryPath(const std::string& path) {
   return absl::StrJoin(parts, "/");
 }
 
+struct archive* ArchiveReader::NewArchive() {
+  struct archive* a = archive_read_new();
+  if (a == nullptr) return nullptr;
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_zstd(a);
+  archive_read_support_filter_lz4(a);
+  archive_read_support_filter_bzip2(a);
+  archive_read_support_format_tar(a);
+  return a;
+}
+
 absl::StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(
     const std::string& file, std::string name) {
   std::unique_ptr<ArchiveReader> r(new ArchiveReader(std::move(name)));
-  r->archive_ = archive_read_new();
+  r->archive_ = NewArchive();
   if (r->archive_ == nullptr)
     return absl::ResourceExhaustedError("archive_read_new failed");
-  archive_read_support_filter_gzip(r->archive_);
-  archive_read_support_filter_zstd(r->archive_);
-  archive_read_support_filter_lz4(r->archive_);
-  archive_read_support_filter_bzip2(r->archive_);
-  archive_read_support_format_tar(r->archive_);
   if (archive_read_open_filename(r->archive_, file.c_str(), kBlockSize) !=
       ARCHIVE_OK) {
+    return r->Error("cannot open it");
+  }
+  return r;
+}
+
+struct StreamCallbacks {
+  static la_ssize_t Read(struct archive* a, void* data, const void** buffer) {
+    auto* r = static_cast<ArchiveReader*>(data);
+    auto n = r->read_(r->buffer_.data(), r->buffer_.size());
+    if (!n.ok()) {
+      if (r->read_error_.ok()) r->read_error_ = n.status();
+      archive_set_error(a, EIO, "%s", std::string(n.status().message()).c_str());
+      return -1;
+    }
+    *buffer = r->buffer_.data();
+    return static_cast<la_ssize_t>(*n);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::OpenStream(
+    ReadFunction read, std::string name) {
+  std::unique_ptr<ArchiveReader> r(new ArchiveReader(std::move(name)));
+  r->read_ = std::move(read);
+  r->buffer_.resize(kBlockSize);
+  r->archive_ = NewArchive();
+  if (r->archive_ == nullptr)
+    return absl::ResourceExhaustedError("archive_read_new failed");
+  if (archive_read_open(r->archive_, r.get(), nullptr, &StreamCallbacks::Read,
+                        nullptr) != ARCHIVE_OK) {
+    if (!r->read_error_.ok()) return r->read_error_;
     return r->Error("cannot open it");
   }
   return r;
@@ -56,6 +93,8 @@ ArchiveReader::~ArchiveReader() {
 }
 
 absl::Status ArchiveReader::Error(const std::string& what) const {
+  // A failing source is the cause, not the archive.
+  if (!read_error_.ok()) return read_error_;
   const char* detail =
       archive_ != nullptr ? archive_error_string(archive_) : nullptr;
   std::string entry =
@@ -102,6 +141,11 @@ absl::StatusOr<std::optional<ArchiveEntry>> ArchiveReader::Next() {
     entry.link_target = target;
   if (const char* target = archive_entry_symlink(e)) entry.link_target = target;
   if (entry.size < 0) return Error("negative entry size");
+  entry.mode = static_cast<int>(archive_entry_perm(e)) |
+               (static_cast<int>(archive_entry_mode(e)) & 07000);
+  entry.uid = archive_entry_uid(e);
+  entry.gid = archive_entry_gid(e);
+  entry.mtime = archive_entry_mtime(e);
   return entry;
 }
 

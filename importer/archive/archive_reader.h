@@ -5,6 +5,7 @@
 #define HPC_IMPORTER_ARCHIVE_ARCHIVE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,11 +17,18 @@ struct archive;
 namespace hpc::archive {
 
 struct ArchiveEntry {
+  // kOther: a device node, a FIFO or a socket.
   enum class Type { kFile, kDirectory, kSymlink, kHardlink, kOther };
   std::string path;  // relative, without "./" and trailing "/"
   Type type = Type::kOther;
   int64_t size = 0;
   std::string link_target;  // for links
+  // As the header says: permission bits (with setuid, setgid and sticky),
+  // owner and modification time in seconds since the epoch.
+  int mode = 0;
+  int64_t uid = 0;
+  int64_t gid = 0;
+  int64_t mtime = 0;
 };
 
 // Bounds on what an archive may hold once decompressed, against
@@ -36,6 +44,11 @@ class ArchiveReader {
   // `name` is how errors refer to the archive ("oci-archive:app.tar").
   static absl::StatusOr<std::unique_ptr<ArchiveReader>> Open(
       const std::string& file, std::string name);
+  // Reads the archive from `read` (up to n bytes into dst; 0 at the end),
+  // as it streams: a layer straight from its image source.
+  using ReadFunction = std::function<absl::StatusOr<size_t>(char*, size_t)>;
+  static absl::StatusOr<std::unique_ptr<ArchiveReader>> OpenStream(
+      ReadFunction read, std::string name);
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
@@ -52,9 +65,17 @@ class ArchiveReader {
   ArchiveReader(std::string name) : name_(std::move(name)) {}
   absl::Status Error(const std::string& what) const;
 
+  friend struct StreamCallbacks;
+  static struct archive* NewArchive();
+
   std::string name_;
   struct archive* archive_ = nullptr;
   std::string current_;
+  // For OpenStream: the source, its buffer, and its first error (libarchive
+  // only hears that reading failed).
+  ReadFunction read_;
+  std::string buffer_;
+  absl::Status read_error_;
 };
 
 // `path` made relative and clean; InvalidArgument for absolute paths and

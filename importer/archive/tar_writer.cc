@@ -57,9 +57,13 @@ absl::Status TarWriter::Error(absl::string_view what) const {
 }
 
 absl::Status TarWriter::WriteHeader(absl::string_view path, unsigned type,
-                                    int64_t size, int mode) {
+                                    int64_t size, int mode,
+                                    absl::string_view link_target) {
   struct archive_entry* entry = archive_entry_new();
   archive_entry_copy_pathname(entry, std::string(path).c_str());
+  if (type == AE_IFLNK) {
+    archive_entry_copy_symlink(entry, std::string(link_target).c_str());
+  }
   archive_entry_set_filetype(entry, type);
   archive_entry_set_perm(entry, static_cast<mode_t>(mode));
   archive_entry_set_size(entry, size);
@@ -93,6 +97,11 @@ absl::Status TarWriter::AddFile(absl::string_view path, absl::string_view data,
     return s;
   }
   return WriteData(data);
+}
+
+absl::Status TarWriter::AddSymlink(absl::string_view path,
+                                   absl::string_view target) {
+  return WriteHeader(path, AE_IFLNK, 0, 0777, target);
 }
 
 absl::Status TarWriter::AddDirectory(absl::string_view path, int mode) {

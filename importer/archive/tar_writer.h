@@ -35,6 +35,8 @@ class TarWriter {
   absl::Status AddDirectory(absl::string_view path, int mode = 0755);
   absl::Status AddFile(absl::string_view path, absl::string_view data,
                        int mode = 0644);
+  // A symbolic link to `target`, written as it is.
+  absl::Status AddSymlink(absl::string_view path, absl::string_view target);
   // A file whose `size` bytes follow in WriteData calls.
   absl::Status BeginFile(absl::string_view path, int64_t size, int mode = 0644);
   absl::Status WriteData(absl::string_view data);
@@ -46,7 +48,7 @@ class TarWriter {
       : sink_(std::move(sink)), mtime_(mtime) {}
   absl::Status Error(absl::string_view what) const;
   absl::Status WriteHeader(absl::string_view path, unsigned type, int64_t size,
-                           int mode);
+                           int mode, absl::string_view link_target = {});
   static ssize_t WriteCallback(struct archive*, void* self, const void* buffer,
                                size_t length);
 

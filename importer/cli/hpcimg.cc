@@ -21,7 +21,7 @@
 #include "absl/strings/str_replace.h"
 #include "importer/archive/stream_spool.h"
 #include "importer/base/base_image.h"
-#include "importer/build/image_builder.h"
+#include "importer/dockerfile/image_builder.h"
 #include "importer/cli/byte_size.h"
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
@@ -550,7 +550,7 @@ class ScratchDirectory {
 };
 
 int Build(const std::vector<std::string>& args) {
-  hpc::build::BuildOptions options;
+  hpc::dockerfile::BuildOptions options;
   std::vector<std::string> tags, build_args, bases;
   std::string output, format = "oci";
   bool force = false, no_unpack = false, no_cri_refs = false, json = false,
@@ -699,7 +699,7 @@ to any destination.
   options.sources.archive_limits = *limits;
   options.sources.registry = *registry_options;
 
-  auto built = hpc::build::BuildImage(options);
+  auto built = hpc::dockerfile::BuildImage(options);
   if (!built.ok()) return ReportError(kProgram, built.status());
   for (const std::string& warning : built->warnings) {
     std::cerr << kProgram << ": warning: " << warning << "\n";

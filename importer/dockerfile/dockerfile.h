@@ -1,0 +1,45 @@
+// A Dockerfile read into instructions: parser directives (`# escape=`),
+// comments, line continuations, flags (`--from=x`) and the JSON form of an
+// instruction's arguments. Nothing is interpreted here; see image_builder.h.
+#ifndef HPC_IMPORTER_DOCKERFILE_DOCKERFILE_H_
+#define HPC_IMPORTER_DOCKERFILE_DOCKERFILE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace hpc::dockerfile {
+
+struct Instruction {
+  int line = 0;         // where it starts, from 1
+  std::string keyword;  // upper case: "COPY"
+  std::string text;  // the whole instruction as written, continuations joined
+  // Leading --name[=value] flags (ADD, COPY, FROM), in order.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string arguments;  // the rest, flags removed, trimmed
+  // The arguments as a JSON array of strings, when written that way.
+  std::optional<std::vector<std::string>> json;
+};
+
+struct Dockerfile {
+  std::string name;    // for messages: "Dockerfile.windows"
+  char escape = '\\';  // from `# escape=`
+  std::vector<Instruction> instructions;
+};
+
+// `name` prefixes errors: "Dockerfile.windows:7: ...".
+absl::StatusOr<Dockerfile> ParseDockerfile(absl::string_view text,
+                                           absl::string_view name);
+
+// An error about `instruction`, prefixed with the file and line.
+absl::Status InstructionError(const Dockerfile& file,
+                              const Instruction& instruction,
+                              absl::string_view message);
+
+}  // namespace hpc::dockerfile
+
+#endif  // HPC_IMPORTER_DOCKERFILE_DOCKERFILE_H_

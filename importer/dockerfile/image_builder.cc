@@ -1,0 +1,836 @@
+#include "importer/dockerfile/image_builder.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "importer/dockerfile/archive_extract.h"
+#include "importer/dockerfile/build_context.h"
+#include "importer/dockerfile/built_image.h"
+#include "importer/dockerfile/dockerfile.h"
+#include "importer/dockerfile/from_image.h"
+#include "importer/dockerfile/layer_writer.h"
+#include "importer/dockerfile/windows_path.h"
+#include "importer/dockerfile/word_expansion.h"
+#include "importer/oci/image_config.h"
+#include "importer/oci/manifest.h"
+
+namespace hpc::dockerfile {
+namespace {
+
+constexpr char kRunError[] =
+    "RUN needs a Windows builder; HostProcess images are assembled without "
+    "running anything: put the files the command would make into the build "
+    "context and COPY them";
+
+struct Stage {
+  std::string name;  // lower case, from "AS name"; may be empty
+  size_t index = 0;
+  oci::Json config;                     // the whole config document
+  std::vector<oci::Descriptor> layers;  // base layers, then new ones
+  size_t base_layer_count = 0;
+  Variables args;  // ARGs declared in the stage
+  std::vector<std::string> shell = {"cmd", "/S", "/C"};
+  std::string workdir = "/";
+  bool cmd_set = false;
+  FileTree added;    // files the stage's COPYs added
+  FileTree pending;  // --squash: files for the one layer
+  std::vector<std::string> pending_history;
+  // The whole file system, computed when a COPY --from needs it.
+  std::optional<FileTree> full_tree;
+};
+
+std::string LayerMediaType(oci::MediaTypeFormat format) {
+  return std::string(format == oci::MediaTypeFormat::kOci
+                         ? oci::kOciLayerGzip
+                         : oci::kDockerLayerGzip);
+}
+
+// A base layer's media type in the output's family (the bytes are the same).
+std::string ConvertLayerType(const std::string& type,
+                             oci::MediaTypeFormat format) {
+  const bool oci_out = format == oci::MediaTypeFormat::kOci;
+  if (type == oci::kDockerLayerGzip && oci_out)
+    return std::string(oci::kOciLayerGzip);
+  if (type == oci::kOciLayerGzip && !oci_out)
+    return std::string(oci::kDockerLayerGzip);
+  if (type == oci::kDockerLayer && oci_out) return std::string(oci::kOciLayer);
+  if (type == oci::kOciLayer && !oci_out) return std::string(oci::kDockerLayer);
+  return type;
+}
+
+oci::Json& ContainerConfig(oci::Json& config) {
+  if (!config.contains("config") || !config["config"].is_object()) {
+    config["config"] = oci::Json::object();
+  }
+  return config["config"];
+}
+
+class Builder {
+ public:
+  Builder(const BuildOptions& options, const Dockerfile& file,
+          BuildContext context)
+      : options_(options),
+        file_(file),
+        context_(std::move(context)),
+        blobs_(std::make_unique<BuiltImage>(
+            absl::StrCat("build of ", options.context))) {
+    for (const auto& [k, v] : options.build_args) build_args_[k] = v;
+  }
+
+  absl::StatusOr<BuildResult> Run();
+
+ private:
+  absl::Status Error(const Instruction& in, absl::string_view message) const {
+    return InstructionError(file_, in, message);
+  }
+  absl::Status Wrap(const Instruction& in, const absl::Status& s) const {
+    return absl::Status(s.code(), absl::StrCat(file_.name, ":", in.line, ": ",
+                                               in.keyword, ": ", s.message()));
+  }
+
+  Variables Scope(const Stage& stage) const;
+  absl::Status GlobalArg(const Instruction& in);
+  absl::Status From(const Instruction& in);
+  absl::Status Dispatch(Stage& stage, const Instruction& in);
+  absl::Status Arg(Stage& stage, const Instruction& in);
+  absl::Status Env(Stage& stage, const Instruction& in);
+  absl::Status Label(Stage& stage, const Instruction& in);
+  absl::Status Copy(Stage& stage, const Instruction& in, bool add);
+  absl::Status Command(Stage& stage, const Instruction& in);
+  absl::Status Expose(Stage& stage, const Instruction& in);
+  absl::Status Volume(Stage& stage, const Instruction& in);
+  absl::StatusOr<std::string> OneWord(const Stage& stage,
+                                      const Instruction& in);
+  absl::StatusOr<const FileTree*> FullTree(Stage& stage);
+  absl::StatusOr<const FileTree*> SourceTree(const Instruction& in,
+                                             const std::string& from);
+  absl::Status AddFiles(Stage& stage, const Instruction& in,
+                        const FileTree& files);
+  absl::Status WriteStageLayer(Stage& stage, const FileTree& files,
+                               const std::string& created_by);
+  void History(Stage& stage, const std::string& created_by, bool empty_layer);
+  absl::Status FinishStage(Stage& stage);
+
+  const BuildOptions& options_;
+  const Dockerfile& file_;
+  BuildContext context_;
+  std::unique_ptr<BuiltImage> blobs_;
+  std::vector<Stage> stages_;
+  Variables global_args_;
+  std::map<std::string, std::string> build_args_;
+  std::set<std::string> used_build_args_;
+  // Images named by COPY --from=IMAGE, opened once.
+  std::map<std::string, FileTree> image_trees_;
+  std::vector<std::string> warnings_;
+  int layers_added_ = 0;
+  int scratch_ = 0;
+};
+
+Variables Builder::Scope(const Stage& stage) const {
+  Variables scope = stage.args;
+  const oci::Json& config = stage.config;
+  if (config.contains("config") && config["config"].contains("Env") &&
+      config["config"]["Env"].is_array()) {
+    for (const auto& item : config["config"]["Env"]) {
+      if (!item.is_string()) continue;
+      std::string kv = item.get<std::string>();
+      size_t eq = kv.find('=');
+      if (eq != std::string::npos) scope[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  return scope;
+}
+
+absl::Status Builder::GlobalArg(const Instruction& in) {
+  auto pairs = ParseKeyValues(in.arguments, global_args_, file_.escape,
+                              /*legacy_form=*/false, /*value_optional=*/true);
+  if (!pairs.ok()) return Wrap(in, pairs.status());
+  for (const KeyValue& kv : *pairs) {
+    if (auto it = build_args_.find(kv.key); it != build_args_.end()) {
+      global_args_[kv.key] = it->second;
+      used_build_args_.insert(kv.key);
+    } else if (kv.value) {
+      global_args_[kv.key] = *kv.value;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Builder::From(const Instruction& in) {
+  Stage stage;
+  stage.index = stages_.size();
+  for (const auto& [flag, value] : in.flags) {
+    if (flag != "platform") {
+      return Error(in, absl::StrCat("FROM: unknown flag --", flag));
+    }
+    auto platform = ExpandWord(value, global_args_, file_.escape);
+    if (!platform.ok()) return Wrap(in, platform.status());
+    if (absl::AsciiStrToLower(*platform) != "windows/amd64") {
+      return Error(in, absl::StrCat("FROM --platform=", *platform,
+                                    ": hpcimg builds windows/amd64 images"));
+    }
+  }
+  auto words = ExpandWords(in.arguments, global_args_, file_.escape);
+  if (!words.ok()) return Wrap(in, words.status());
+  if (words->size() == 3 && absl::AsciiStrToLower((*words)[1]) == "as") {
+    stage.name = absl::AsciiStrToLower((*words)[2]);
+    for (const Stage& other : stages_) {
+      if (other.name == stage.name) {
+        return Error(
+            in, absl::StrCat("stage name \"", (*words)[2], "\" is used twice"));
+      }
+    }
+  } else if (words->size() != 1) {
+    return Error(in, "expected FROM IMAGE [AS NAME]");
+  }
+  const std::string& image = (*words)[0];
+  const std::string lower = absl::AsciiStrToLower(image);
+  const Stage* parent = nullptr;
+  for (const Stage& other : stages_) {
+    if (!other.name.empty() && other.name == lower) parent = &other;
+  }
+  if (parent != nullptr) {
+    stage.config = parent->config;
+    stage.layers = parent->layers;
+    stage.base_layer_count = parent->layers.size();
+    stage.shell = parent->shell;
+    stage.workdir = parent->workdir;
+    stage.full_tree = parent->full_tree;
+    stage.added = parent->added;
+  } else if (lower == "scratch") {
+    stage.config = {
+        {"architecture", "amd64"},
+        {"os", "windows"},
+        {"config", oci::Json::object()},
+        {"rootfs", {{"type", "layers"}, {"diff_ids", oci::Json::array()}}}};
+    stage.full_tree = FileTree{};
+  } else {
+    auto from = OpenFromImage(image, options_.bases, options_.sources,
+                              options_.offline);
+    if (!from.ok()) return Wrap(in, from.status());
+    for (const std::string& change : from->changes) {
+      warnings_.push_back(absl::StrCat("FROM ", image, ": ", change));
+    }
+    image::ImageSource& source = from->image();
+    auto bytes = image::ReadSmallBlob(source, source.root());
+    if (!bytes.ok()) return Wrap(in, bytes.status());
+    auto manifest = oci::Manifest::Parse(*bytes, from->reference);
+    if (!manifest.ok()) return Wrap(in, manifest.status());
+    auto config_bytes = image::ReadSmallBlob(source, manifest->config());
+    if (!config_bytes.ok()) return Wrap(in, config_bytes.status());
+    auto config = oci::ParseJsonObject(
+        *config_bytes, absl::StrCat("config of ", from->reference));
+    if (!config.ok()) return Wrap(in, config.status());
+    if (config->value("os", "") != "windows") {
+      return Error(in, absl::StrCat("FROM ", image, ": the image is for \"",
+                                    config->value("os", ""),
+                                    "\"; HostProcess images are Windows"));
+    }
+    stage.config = std::move(*config);
+    stage.layers = manifest->layers();
+    stage.base_layer_count = stage.layers.size();
+    for (auto& source_ptr : from->sources) blobs_->AddSource(source_ptr);
+    if (ContainerConfig(stage.config).contains("WorkingDir")) {
+      std::string wd = ContainerConfig(stage.config)["WorkingDir"];
+      if (!wd.empty()) {
+        auto resolved = ResolveImagePath(wd, "/");
+        if (resolved.ok()) stage.workdir = *resolved;
+      }
+    }
+  }
+  stage.cmd_set = false;
+  stages_.push_back(std::move(stage));
+  return absl::OkStatus();
+}
+
+absl::Status Builder::Arg(Stage& stage, const Instruction& in) {
+  auto pairs = ParseKeyValues(in.arguments, Scope(stage), file_.escape,
+                              /*legacy_form=*/false, /*value_optional=*/true);
+  if (!pairs.ok()) return Wrap(in, pairs.status());
+  for (const KeyValue& kv : *pairs) {
+    if (auto it = build_args_.find(kv.key); it != build_args_.end()) {
+      stage.args[kv.key] = it->second;
+      used_build_args_.insert(kv.key);
+    } else if (kv.value) {
+      stage.args[kv.key] = *kv.value;
+    } else if (auto g = global_args_.find(kv.key); g != global_args_.end()) {
+      stage.args[kv.key] = g->second;
+    } else {
+      stage.args[kv.key] = "";
+    }
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::Status Builder::Env(Stage& stage, const Instruction& in) {
+  auto pairs = ParseKeyValues(in.arguments, Scope(stage), file_.escape,
+                              /*legacy_form=*/true, /*value_optional=*/false);
+  if (!pairs.ok()) return Wrap(in, pairs.status());
+  oci::Json& config = ContainerConfig(stage.config);
+  if (!config.contains("Env") || !config["Env"].is_array()) {
+    config["Env"] = oci::Json::array();
+  }
+  for (const KeyValue& kv : *pairs) {
+    std::string entry = absl::StrCat(kv.key, "=", *kv.value);
+    bool replaced = false;
+    for (auto& item : config["Env"]) {
+      if (item.is_string() &&
+          absl::StartsWith(item.get<std::string>(), kv.key + "=")) {
+        item = entry;
+        replaced = true;
+      }
+    }
+    if (!replaced) config["Env"].push_back(entry);
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::Status Builder::Label(Stage& stage, const Instruction& in) {
+  auto pairs = ParseKeyValues(in.arguments, Scope(stage), file_.escape,
+                              /*legacy_form=*/false, /*value_optional=*/false);
+  if (!pairs.ok()) return Wrap(in, pairs.status());
+  oci::Json& config = ContainerConfig(stage.config);
+  if (!config.contains("Labels") || !config["Labels"].is_object()) {
+    config["Labels"] = oci::Json::object();
+  }
+  for (const KeyValue& kv : *pairs) config["Labels"][kv.key] = *kv.value;
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Builder::OneWord(const Stage& stage,
+                                             const Instruction& in) {
+  auto words = ExpandWords(in.arguments, Scope(stage), file_.escape);
+  if (!words.ok()) return Wrap(in, words.status());
+  if (words->size() != 1) {
+    return Error(in, absl::StrCat(in.keyword, " takes one argument"));
+  }
+  return (*words)[0];
+}
+
+absl::Status Builder::Command(Stage& stage, const Instruction& in) {
+  oci::Json& config = ContainerConfig(stage.config);
+  if (in.keyword == "SHELL") {
+    if (!in.json || in.json->empty()) {
+      return Error(in,
+                   "SHELL must be a JSON array, e.g. "
+                   "[\"powershell\", \"-Command\"]");
+    }
+    stage.shell = *in.json;
+    History(stage, in.text, true);
+    return absl::OkStatus();
+  }
+  std::vector<std::string> command;
+  if (in.json) {
+    command = *in.json;
+  } else if (!in.arguments.empty()) {
+    command = stage.shell;
+    command.push_back(in.arguments);
+  }
+  oci::Json value =
+      command.empty() && !in.json ? oci::Json(nullptr) : oci::Json(command);
+  if (in.keyword == "ENTRYPOINT") {
+    config["Entrypoint"] = value;
+    // An ENTRYPOINT resets a CMD inherited from the base image.
+    if (!stage.cmd_set) config["Cmd"] = nullptr;
+  } else {
+    config["Cmd"] = value;
+    stage.cmd_set = true;
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::Status Builder::Expose(Stage& stage, const Instruction& in) {
+  auto words = ExpandWords(in.arguments, Scope(stage), file_.escape);
+  if (!words.ok()) return Wrap(in, words.status());
+  if (words->empty()) return Error(in, "EXPOSE needs at least one port");
+  oci::Json& config = ContainerConfig(stage.config);
+  if (!config.contains("ExposedPorts") || !config["ExposedPorts"].is_object()) {
+    config["ExposedPorts"] = oci::Json::object();
+  }
+  for (const std::string& word : *words) {
+    std::string port = word, protocol = "tcp";
+    if (size_t slash = word.find('/'); slash != std::string::npos) {
+      port = word.substr(0, slash);
+      protocol = absl::AsciiStrToLower(word.substr(slash + 1));
+    }
+    uint32_t first = 0, last = 0;
+    size_t dash = port.find('-');
+    bool ok = protocol == "tcp" || protocol == "udp" || protocol == "sctp";
+    ok = ok && absl::SimpleAtoi(port.substr(0, dash), &first) && first > 0 &&
+         first < 65536;
+    last = first;
+    if (ok && dash != std::string::npos) {
+      ok = absl::SimpleAtoi(port.substr(dash + 1), &last) && last >= first &&
+           last < 65536;
+    }
+    if (!ok) {
+      return Error(in, absl::StrCat("EXPOSE \"", word,
+                                    "\": expected PORT[-PORT][/tcp|udp|sctp]"));
+    }
+    for (uint32_t p = first; p <= last; ++p) {
+      config["ExposedPorts"][absl::StrCat(p, "/", protocol)] =
+          oci::Json::object();
+    }
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::Status Builder::Volume(Stage& stage, const Instruction& in) {
+  std::vector<std::string> words;
+  if (in.json) {
+    for (const std::string& w : *in.json) {
+      auto e = ExpandWord(w, Scope(stage), file_.escape);
+      if (!e.ok()) return Wrap(in, e.status());
+      words.push_back(*e);
+    }
+  } else {
+    auto w = ExpandWords(in.arguments, Scope(stage), file_.escape);
+    if (!w.ok()) return Wrap(in, w.status());
+    words = *w;
+  }
+  if (words.empty()) return Error(in, "VOLUME needs a path");
+  oci::Json& config = ContainerConfig(stage.config);
+  if (!config.contains("Volumes") || !config["Volumes"].is_object()) {
+    config["Volumes"] = oci::Json::object();
+  }
+  for (const std::string& w : words) {
+    auto path = ResolveImagePath(w, stage.workdir);
+    if (!path.ok()) return Wrap(in, path.status());
+    config["Volumes"][WindowsPath(*path)] = oci::Json::object();
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const FileTree*> Builder::FullTree(Stage& stage) {
+  if (stage.full_tree) return &*stage.full_tree;
+  FileTree tree;
+  for (size_t i = 0; i < stage.base_layer_count; ++i) {
+    const oci::Descriptor& layer = stage.layers[i];
+    std::string file = absl::StrCat(options_.scratch_dir, "/layer", scratch_++);
+    {
+      auto stream = blobs_->Open(layer);
+      if (!stream.ok()) return stream.status();
+      std::ofstream out(file, std::ios::binary);
+      char buffer[256 << 10];
+      for (;;) {
+        auto n = (*stream)->Read(buffer, sizeof(buffer));
+        if (!n.ok()) return n.status();
+        if (*n == 0) break;
+        out.write(buffer, static_cast<std::streamsize>(*n));
+      }
+      if (!out.good()) {
+        return absl::InternalError(absl::StrCat("write \"", file, "\""));
+      }
+    }
+    ExtractOptions extract;
+    extract.scratch_dir = options_.scratch_dir;
+    extract.limits = options_.sources.archive_limits;
+    extract.whiteouts = true;
+    extract.map_path =
+        [](const std::string& path) -> std::optional<std::string> {
+      if (path == "Files") return std::string("/");
+      if (absl::StartsWith(path, "Files/")) return path.substr(5);
+      return std::nullopt;
+    };
+    if (absl::Status s = ExtractArchive(
+            file, absl::StrCat("layer ", layer.digest.str()), extract, tree);
+        !s.ok()) {
+      return s;
+    }
+    unlink(file.c_str());
+  }
+  for (const auto& [path, node] : stage.added) tree[path] = node;
+  tree.try_emplace("/", FileNode{FileNode::Type::kDirectory, "", 0, 0755});
+  stage.full_tree = std::move(tree);
+  return &*stage.full_tree;
+}
+
+absl::StatusOr<const FileTree*> Builder::SourceTree(const Instruction& in,
+                                                    const std::string& from) {
+  std::string lower = absl::AsciiStrToLower(from);
+  size_t index = 0;
+  bool numeric = absl::SimpleAtoi(from, &index);
+  for (Stage& stage : stages_) {
+    if (&stage == &stages_.back()) break;  // not the stage being built
+    if ((!stage.name.empty() && stage.name == lower) ||
+        (numeric && stage.index == index)) {
+      return FullTree(stage);
+    }
+  }
+  if (numeric) {
+    return Error(in, absl::StrCat("--from=", from,
+                                  ": no earlier stage has that number"));
+  }
+  if (auto it = image_trees_.find(from); it != image_trees_.end()) {
+    return &it->second;
+  }
+  // An image: read its files like a stage made from it.
+  auto from_image =
+      OpenFromImage(from, options_.bases, options_.sources, options_.offline);
+  if (!from_image.ok()) return Wrap(in, from_image.status());
+  Stage stage;
+  auto bytes =
+      image::ReadSmallBlob(from_image->image(), from_image->image().root());
+  if (!bytes.ok()) return Wrap(in, bytes.status());
+  auto manifest = oci::Manifest::Parse(*bytes, from_image->reference);
+  if (!manifest.ok()) return Wrap(in, manifest.status());
+  stage.layers = manifest->layers();
+  stage.base_layer_count = stage.layers.size();
+  for (auto& source_ptr : from_image->sources) blobs_->AddSource(source_ptr);
+  auto tree = FullTree(stage);
+  if (!tree.ok()) return Wrap(in, tree.status());
+  auto [it, _] = image_trees_.emplace(from, std::move(*stage.full_tree));
+  return &it->second;
+}
+
+void Builder::History(Stage& stage, const std::string& created_by,
+                      bool empty_layer) {
+  if (!stage.config.contains("history") ||
+      !stage.config["history"].is_array()) {
+    stage.config["history"] = oci::Json::array();
+  }
+  oci::Json entry = {
+      {"created", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", options_.created,
+                                   absl::UTCTimeZone())},
+      {"created_by", created_by},
+      {"comment", "hpcimg build"}};
+  if (empty_layer) entry["empty_layer"] = true;
+  stage.config["history"].push_back(std::move(entry));
+}
+
+absl::Status Builder::WriteStageLayer(Stage& stage, const FileTree& files,
+                                      const std::string& created_by) {
+  std::string file =
+      absl::StrCat(options_.scratch_dir, "/new-layer", scratch_++);
+  auto layer = WriteLayer(files, options_.created,
+                          LayerMediaType(options_.format), file);
+  if (!layer.ok()) return layer.status();
+  blobs_->AddFile(layer->descriptor, layer->file);
+  stage.layers.push_back(layer->descriptor);
+  oci::Json& rootfs = stage.config["rootfs"];
+  if (!rootfs.is_object()) rootfs = {{"type", "layers"}};
+  if (!rootfs.contains("diff_ids") || !rootfs["diff_ids"].is_array()) {
+    rootfs["diff_ids"] = oci::Json::array();
+  }
+  rootfs["diff_ids"].push_back(layer->diff_id.str());
+  History(stage, created_by, false);
+  ++layers_added_;
+  return absl::OkStatus();
+}
+
+absl::Status Builder::AddFiles(Stage& stage, const Instruction& in,
+                               const FileTree& files) {
+  for (const auto& [path, node] : files) {
+    stage.added[path] = node;
+    if (stage.full_tree) (*stage.full_tree)[path] = node;
+  }
+  if (options_.squash) {
+    for (const auto& [path, node] : files) stage.pending[path] = node;
+    stage.pending_history.push_back(in.text);
+    return absl::OkStatus();
+  }
+  absl::Status s = WriteStageLayer(stage, files, in.text);
+  return s.ok() ? s : Wrap(in, s);
+}
+
+absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
+  std::string from;
+  for (const auto& [flag, value] : in.flags) {
+    if (flag == "from" && !add) {
+      auto expanded = ExpandWord(value, Scope(stage), file_.escape);
+      if (!expanded.ok()) return Wrap(in, expanded.status());
+      from = *expanded;
+    } else if (flag == "link") {
+      // Every COPY is its own layer already.
+    } else if (flag == "chown" || flag == "chmod") {
+      return Error(
+          in, absl::StrCat("--", flag, " has no meaning in a Windows image"));
+    } else {
+      return Error(in, absl::StrCat(in.keyword, ": unknown flag --", flag));
+    }
+  }
+  std::vector<std::string> words;
+  const Variables scope = Scope(stage);
+  if (in.json) {
+    for (const std::string& w : *in.json) {
+      auto e = ExpandWord(w, scope, file_.escape);
+      if (!e.ok()) return Wrap(in, e.status());
+      words.push_back(*e);
+    }
+  } else {
+    auto w = ExpandWords(in.arguments, scope, file_.escape);
+    if (!w.ok()) return Wrap(in, w.status());
+    words = std::move(*w);
+  }
+  if (words.size() < 2) {
+    return Error(in, absl::StrCat(in.keyword,
+                                  " needs at least one source and a "
+                                  "destination"));
+  }
+  const std::string dest_text = words.back();
+  words.pop_back();
+  auto dest = ResolveImagePath(dest_text, stage.workdir);
+  if (!dest.ok()) return Wrap(in, dest.status());
+  bool dest_is_dir =
+      EndsWithSeparator(dest_text) || dest_text == "." || *dest == "/";
+
+  std::vector<SourceMatch> matches;
+  const FileTree* source_tree = nullptr;
+  if (!from.empty()) {
+    auto tree = SourceTree(in, from);
+    if (!tree.ok()) return tree.status();
+    source_tree = *tree;
+  }
+  for (const std::string& source : words) {
+    if (source.find("://") != std::string::npos ||
+        absl::StartsWith(source, "git@")) {
+      return Error(in,
+                   absl::StrCat(in.keyword, " ", source,
+                                ": fetching a URL needs the network, which "
+                                "hpcimg build does not use; download it into "
+                                "the build context and ",
+                                in.keyword, " the file"));
+    }
+    absl::StatusOr<std::vector<SourceMatch>> found;
+    if (source_tree != nullptr) {
+      auto path = ResolveImagePath(source, "/");
+      if (!path.ok()) return Wrap(in, path.status());
+      found = MatchInTree(*source_tree, *path, absl::StrCat("--from=", from));
+    } else {
+      found = context_.Resolve(source);
+    }
+    if (!found.ok()) return Wrap(in, found.status());
+    for (auto& m : *found) matches.push_back(std::move(m));
+  }
+  if (matches.size() > 1 && !dest_is_dir) {
+    return Error(
+        in, absl::StrCat("with more than one source the destination must be "
+                         "a directory ending in \\ or /, not \"",
+                         dest_text, "\""));
+  }
+  if (!dest_is_dir && matches.size() == 1 &&
+      matches[0].node.type == FileNode::Type::kFile) {
+    // Into an existing directory, as Docker does.
+    auto it = stage.added.find(*dest);
+    if (it != stage.added.end()) {
+      dest_is_dir = it->second.type == FileNode::Type::kDirectory;
+    } else if (stage.base_layer_count > 0 || stage.full_tree) {
+      auto tree = FullTree(stage);
+      if (!tree.ok()) return Wrap(in, tree.status());
+      auto found = (*tree)->find(*dest);
+      dest_is_dir = found != (*tree)->end() &&
+                    found->second.type == FileNode::Type::kDirectory;
+    }
+  }
+
+  auto join = [](const std::string& dir, const std::string& name) {
+    return dir == "/" ? absl::StrCat("/", name) : absl::StrCat(dir, "/", name);
+  };
+  FileTree files;
+  for (const SourceMatch& m : matches) {
+    if (m.node.type == FileNode::Type::kDirectory) {
+      files[*dest] = m.node;
+      for (const auto& [relative, node] : m.contents) {
+        files[join(*dest, relative)] = node;
+      }
+      continue;
+    }
+    if (add && source_tree == nullptr && IsTarArchive(m.node.host_path)) {
+      ExtractOptions extract;
+      extract.scratch_dir = options_.scratch_dir;
+      extract.limits = options_.sources.archive_limits;
+      const std::string into = *dest;
+      extract.map_path =
+          [&](const std::string& path) -> std::optional<std::string> {
+        return path.empty() ? into : join(into, path);
+      };
+      files[into] = FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+      if (absl::Status s =
+              ExtractArchive(m.node.host_path, m.name, extract, files);
+          !s.ok()) {
+        return Wrap(in, s);
+      }
+      continue;
+    }
+    files[dest_is_dir ? join(*dest, m.name) : *dest] = m.node;
+  }
+  return AddFiles(stage, in, files);
+}
+
+absl::Status Builder::Dispatch(Stage& stage, const Instruction& in) {
+  const std::string& k = in.keyword;
+  if (k == "COPY") return Copy(stage, in, false);
+  if (k == "ADD") return Copy(stage, in, true);
+  if (k == "ENV") return Env(stage, in);
+  if (k == "ARG") return Arg(stage, in);
+  if (k == "LABEL") return Label(stage, in);
+  if (k == "ENTRYPOINT" || k == "CMD" || k == "SHELL")
+    return Command(stage, in);
+  if (k == "EXPOSE") return Expose(stage, in);
+  if (k == "VOLUME") return Volume(stage, in);
+  if (k == "WORKDIR") {
+    auto word = OneWord(stage, in);
+    if (!word.ok()) return word.status();
+    auto path = ResolveImagePath(*word, stage.workdir);
+    if (!path.ok()) return Wrap(in, path.status());
+    stage.workdir = *path;
+    ContainerConfig(stage.config)["WorkingDir"] = WindowsPath(*path);
+    History(stage, in.text, true);
+    return absl::OkStatus();
+  }
+  if (k == "USER" || k == "STOPSIGNAL") {
+    auto word = OneWord(stage, in);
+    if (!word.ok()) return word.status();
+    ContainerConfig(stage.config)[k == "USER" ? "User" : "StopSignal"] = *word;
+    History(stage, in.text, true);
+    return absl::OkStatus();
+  }
+  if (k == "MAINTAINER") {
+    stage.config["author"] = in.arguments;
+    History(stage, in.text, true);
+    return absl::OkStatus();
+  }
+  if (k == "RUN") return Error(in, kRunError);
+  if (k == "HEALTHCHECK") {
+    return Error(in,
+                 "HEALTHCHECK is not supported: kubelet ignores it; use a "
+                 "liveness probe in the pod spec");
+  }
+  if (k == "ONBUILD") {
+    return Error(in,
+                 "ONBUILD is not supported: its triggers run in a later build "
+                 "on a builder");
+  }
+  return Error(in, absl::StrCat("unknown instruction ", k));
+}
+
+absl::Status Builder::FinishStage(Stage& stage) {
+  if (!stage.pending.empty() || !stage.pending_history.empty()) {
+    absl::Status s = WriteStageLayer(
+        stage, stage.pending,
+        absl::StrCat("squashed: ", absl::StrJoin(stage.pending_history, "; ")));
+    if (!s.ok()) return s;
+    stage.pending.clear();
+    stage.pending_history.clear();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BuildResult> Builder::Run() {
+  for (const Instruction& in : file_.instructions) {
+    if (in.keyword == "FROM") {
+      if (!stages_.empty()) {
+        if (absl::Status s = FinishStage(stages_.back()); !s.ok()) return s;
+      }
+      if (absl::Status s = From(in); !s.ok()) return s;
+      continue;
+    }
+    if (stages_.empty()) {
+      if (in.keyword == "ARG") {
+        if (absl::Status s = GlobalArg(in); !s.ok()) return s;
+        continue;
+      }
+      return Error(in, absl::StrCat(in.keyword,
+                                    " before the first FROM; only ARG may "
+                                    "come first"));
+    }
+    if (absl::Status s = Dispatch(stages_.back(), in); !s.ok()) return s;
+  }
+  if (stages_.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_.name, ": no FROM instruction"));
+  }
+  if (absl::Status s = FinishStage(stages_.back()); !s.ok()) return s;
+
+  Stage* target = &stages_.back();
+  if (!options_.target.empty()) {
+    target = nullptr;
+    for (Stage& stage : stages_) {
+      if (stage.name == absl::AsciiStrToLower(options_.target)) target = &stage;
+    }
+    if (target == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--target ", options_.target, ": ", file_.name,
+                       " has no stage of that name"));
+    }
+  }
+  for (const auto& [name, value] : build_args_) {
+    if (!used_build_args_.count(name)) {
+      warnings_.push_back(absl::StrCat("--build-arg ", name,
+                                       " was not used: no ARG declares it"));
+    }
+  }
+
+  // The image: config without os.version, a manifest without platform.
+  oci::Json config = target->config;
+  config["os"] = "windows";
+  config["architecture"] = "amd64";
+  config.erase("os.version");
+  config["created"] = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", options_.created,
+                                       absl::UTCTimeZone());
+  const bool oci_format = options_.format == oci::MediaTypeFormat::kOci;
+  oci::Descriptor config_desc =
+      blobs_->AddBytes(oci_format ? oci::kOciConfig : oci::kDockerConfig,
+                       oci::CanonicalJson(config));
+  std::vector<oci::Descriptor> layers = target->layers;
+  for (oci::Descriptor& layer : layers) {
+    layer.media_type = ConvertLayerType(layer.media_type, options_.format);
+  }
+  oci::Manifest manifest =
+      oci::Manifest::Make(options_.format, config_desc, layers);
+  blobs_->set_root(
+      blobs_->AddBytes(manifest.media_type(), manifest.Serialize()));
+
+  BuildResult result;
+  result.stages = static_cast<int>(stages_.size());
+  result.layers_added = layers_added_;
+  result.warnings = std::move(warnings_);
+  result.image = std::move(blobs_);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<BuildResult> BuildImage(const BuildOptions& options) {
+  std::string path = options.dockerfile.empty()
+                         ? absl::StrCat(options.context, "/Dockerfile")
+                         : options.dockerfile;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("Dockerfile \"", path, "\": cannot be read"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > (4u << 20)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Dockerfile \"", path, "\": larger than 4 MiB"));
+  }
+  std::string name = path.substr(path.rfind('/') + 1);
+  auto file = ParseDockerfile(text.str(), name);
+  if (!file.ok()) return file.status();
+  auto context = BuildContext::Open(options.context);
+  if (!context.ok()) return context.status();
+  Builder builder(options, *file, std::move(*context));
+  return builder.Run();
+}
+
+}  // namespace hpc::dockerfile
