@@ -22,6 +22,9 @@
 #include "importer/archive/stream_spool.h"
 #include "importer/base/base_image.h"
 #include "importer/dockerfile/image_builder.h"
+#ifdef HPC_HAVE_LINUX_STAGES
+#include "importer/runtime/interrupt.h"
+#endif
 #include "importer/cli/byte_size.h"
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
@@ -560,23 +563,45 @@ int Build(const std::vector<std::string>& args) {
   ArchiveLimitFlags limit_flags;
   FlagSet flags("hpcimg build", R"(Usage: hpcimg build [flags] CONTEXT
 
-Builds a Windows HostProcess image from a Dockerfile without a daemon and
-without running anything: each ADD or COPY becomes a layer of the files it
-names (under Files/), the other instructions set the image's config. The
-result is a single manifest without platform data and a config without
-os.version, which every containerd uses on every Windows node.
+Builds a Windows HostProcess image from a Dockerfile, on Linux, without a
+daemon. In Windows stages nothing runs: each ADD or COPY becomes a layer of
+the files it names (under Files/), the other instructions set the image's
+config. A Linux stage (FROM --platform=linux/amd64 IMAGE, $BUILDPLATFORM,
+or an image whose config says linux) is a build stage: its image is applied
+into a private root file system, where RUN executes through runc (as root)
+and COPY writes; a Windows stage takes the results with COPY --from. Only
+the last (or --target) stage, a Windows one, becomes the image, a single
+manifest without platform data and a config without os.version, which
+every containerd uses on every Windows node. Nothing of a Linux stage is
+left behind: no root, container or state, also when a RUN fails or the
+build is interrupted (SIGINT/SIGTERM kill the container first).
 
   FROM     the HostProcess base image by its registry name
            (mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:TAG,
            generated here), base:, scratch, an earlier stage, any source
            (oci:, oci-archive:, docker-archive:, containerd:, docker://),
            or another image name, pulled from its registry (not with
-           --offline); --base NAME=SRC reads NAME from SRC instead
+           --offline); --base NAME=SRC reads NAME from SRC instead;
+           --hostprocess-base reads the HostProcess base image for every
+           Windows FROM that is not a stage (nanoserver, servercore: not
+           needed by HostProcess) and says which lines it replaced
+  ARG      before the first FROM for FROM lines (FROM $BASE), and again in
+           a stage; BUILDPLATFORM (linux/amd64), TARGETPLATFORM
+           (windows/amd64), BUILDOS, BUILDARCH, TARGETOS, TARGETARCH are set
+  RUN      in a Linux stage: shell form through SHELL (default /bin/sh -c)
+           or exec form, with ENV, the stage's ARGs, WORKDIR and USER;
+           --network=host|none; each output line is printed prefixed with
+           its step ("[bins 2/3] ..."); a non-zero exit fails the build.
+           In a Windows stage RUN is refused: it needs a Windows builder
   ADD/COPY files, directories and globs from CONTEXT (.dockerignore applies),
            or from a stage or image with COPY --from; ADD unpacks local tar
-           archives; paths like C:\app\x.ps1, c:/app or relative to WORKDIR
-  ENV ARG LABEL WORKDIR USER ENTRYPOINT CMD SHELL EXPOSE VOLUME STOPSIGNAL
-  RUN      refused: it needs a Windows builder
+           archives; paths like C:\app\x.ps1, c:/app or relative to WORKDIR.
+           --chmod=MODE sets the files' mode (a Windows layer records it;
+           Windows ignores it); --chown=USER[:GROUP] sets the owner in a
+           Linux stage (a Windows layer has no owners: files belong to the
+           container's user, so it is accepted and has no effect); --link
+           is accepted: every ADD/COPY is a layer of its own already
+  ENV LABEL WORKDIR USER ENTRYPOINT CMD SHELL EXPOSE VOLUME STOPSIGNAL
 
 Files get owner 0:0 and one time, SOURCE_DATE_EPOCH if set (else
 2022-01-01), so the same inputs give the same digest.
@@ -587,6 +612,8 @@ to any destination.
   hpcimg build -t example.com/hello:v1 .
   hpcimg build --push -t registry.example.com/hello:v1 .
   hpcimg build -f Dockerfile.windows --output oci-archive:hello.tar .
+  hpcimg build --hostprocess-base --build-arg k8sVersion=v1.31.0 \\
+      -t example.com/kube-proxy:v1.31.0 hostprocess/kube-proxy
 )");
   flags.String("file,f", &options.dockerfile,
                "the Dockerfile (default: CONTEXT/Dockerfile)", "FILE");
@@ -601,6 +628,15 @@ to any destination.
                 "image)",
                 "[NAME=]SRC");
   flags.String("target", &options.target, "build this stage", "STAGE");
+  flags.Bool("hostprocess-base", &options.hostprocess_base,
+             "read the HostProcess base image for every Windows FROM that is "
+             "not a stage");
+  std::string network = "host";
+  flags.String("network", &network,
+               "network of RUN in Linux stages: host (default) or none",
+               "MODE");
+  flags.String("runtime", &options.runtime,
+               "the OCI runtime RUN executes through (default runc)", "PATH");
   flags.Bool("squash", &options.squash,
              "put the files the build adds into one layer");
   flags.String("format", &format, "media types: oci or docker", "FORMAT");
@@ -629,6 +665,12 @@ to any destination.
   auto parsed = Parse(flags, args, 1);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   options.context = std::get<std::vector<std::string>>(parsed)[0];
+  if (network != "host" && network != "none") {
+    return ReportError(kProgram, absl::InvalidArgumentError(absl::StrCat(
+                                     "--network ", network,
+                                     ": expected host or none")));
+  }
+  options.network_host = network == "host";
   if (jobs < 1 || jobs > 64) {
     return ReportError(kProgram, absl::InvalidArgumentError(absl::StrCat(
                                      "--jobs ", jobs, ": expected 1 to 64")));
@@ -699,7 +741,22 @@ to any destination.
   options.sources.archive_limits = *limits;
   options.sources.registry = *registry_options;
 
+  if (!quiet && !json) {
+    options.log = [](absl::string_view line) { std::cerr << line << "\n"; };
+  }
+#ifdef HPC_HAVE_LINUX_STAGES
+  // SIGINT and SIGTERM stop a RUN's container and remove every stage's
+  // root before hpcimg exits as the signal would have.
+  hpc::runtime::Interrupt interrupt;
+  options.interrupt = &interrupt;
+#endif
   auto built = hpc::dockerfile::BuildImage(options);
+#ifdef HPC_HAVE_LINUX_STAGES
+  if (interrupt.requested()) {
+    if (!built.ok()) ReportError(kProgram, built.status());
+    return 128 + interrupt.signal();
+  }
+#endif
   if (!built.ok()) return ReportError(kProgram, built.status());
   for (const std::string& warning : built->warnings) {
     std::cerr << kProgram << ": warning: " << warning << "\n";

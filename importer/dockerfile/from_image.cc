@@ -30,7 +30,8 @@ std::optional<std::string> BaseImageReference(absl::string_view name) {
 absl::StatusOr<FromImage> OpenFromImage(
     const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& bases,
-    const copy::SourceOptions& options, bool offline) {
+    const copy::SourceOptions& options, bool offline,
+    const std::optional<rewrite::Platform>& platform) {
   std::string reference = name;
   bool mapped = false;
   for (const auto& [from, source] : bases) {
@@ -73,7 +74,15 @@ absl::StatusOr<FromImage> OpenFromImage(
   from.reference = reference;
   std::shared_ptr<image::ImageSource> source = std::move(*opened);
   if (oci::IsIndex(source->root().media_type)) {
-    auto narrowed = rewrite::RewriteToSingleManifest(*source, {});
+    rewrite::RewriteOptions rewrite_options;
+    rewrite_options.platform = platform;
+    if (!platform && !rewrite::ChooseManifest(*source, std::nullopt).ok()) {
+      // No Windows manifest: a Linux image, for a build stage.
+      auto linux = rewrite::Platform::Parse("linux/amd64");
+      if (linux.ok() && rewrite::ChooseManifest(*source, *linux).ok())
+        rewrite_options.platform = *linux;
+    }
+    auto narrowed = rewrite::RewriteToSingleManifest(*source, rewrite_options);
     if (!narrowed.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("FROM ", name, ": ", narrowed.status().message()));

@@ -2,11 +2,14 @@
 // base image by its registry name (generated here, any tag), `base:`, any
 // transport reference (oci:, oci-archive:, docker-archive:, containerd:,
 // docker://), or another name, pulled from its registry unless offline.
-// An index is narrowed to its Windows manifest, as hpcimg copy does.
+// An index is narrowed to the manifest of `platform` (FROM --platform), or
+// by default to its Windows manifest, as hpcimg copy does, and to its
+// linux/amd64 one when it has no Windows manifest (a Linux build stage).
 #ifndef HPC_IMPORTER_DOCKERFILE_FROM_IMAGE_H_
 #define HPC_IMPORTER_DOCKERFILE_FROM_IMAGE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "importer/copy/copy_image.h"
 #include "importer/image/image_source.h"
+#include "importer/rewrite/platform.h"
 
 namespace hpc::dockerfile {
 
@@ -37,7 +41,8 @@ struct FromImage {
 absl::StatusOr<FromImage> OpenFromImage(
     const std::string& name,
     const std::vector<std::pair<std::string, std::string>>& bases,
-    const copy::SourceOptions& options, bool offline);
+    const copy::SourceOptions& options, bool offline,
+    const std::optional<rewrite::Platform>& platform = std::nullopt);
 
 }  // namespace hpc::dockerfile
 

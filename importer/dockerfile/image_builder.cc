@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -21,8 +22,14 @@
 #include "importer/dockerfile/dockerfile.h"
 #include "importer/dockerfile/from_image.h"
 #include "importer/dockerfile/layer_writer.h"
+#include "importer/dockerfile/linux_path.h"
+#include "importer/dockerfile/linux_stage.h"
 #include "importer/dockerfile/windows_path.h"
 #include "importer/dockerfile/word_expansion.h"
+#include "importer/rewrite/platform.h"
+#ifdef HPC_HAVE_LINUX_STAGES
+#include "importer/runtime/interrupt.h"
+#endif
 #include "importer/oci/image_config.h"
 #include "importer/oci/manifest.h"
 
@@ -30,9 +37,15 @@ namespace hpc::dockerfile {
 namespace {
 
 constexpr char kRunError[] =
-    "RUN needs a Windows builder; HostProcess images are assembled without "
-    "running anything: put the files the command would make into the build "
-    "context and COPY them";
+    "RUN in a Windows stage needs a Windows builder; HostProcess images are "
+    "assembled without running anything: RUN the command in a Linux build "
+    "stage (FROM --platform=linux/amd64 IMAGE AS bins) and COPY --from=bins "
+    "what it makes";
+
+// The platform hpcimg builds on and the one it builds for, as BuildKit's
+// automatic ARGs name them.
+constexpr char kBuildPlatform[] = "linux/amd64";
+constexpr char kTargetPlatform[] = "windows/amd64";
 
 struct Stage {
   std::string name;  // lower case, from "AS name"; may be empty
@@ -49,6 +62,10 @@ struct Stage {
   std::vector<std::string> pending_history;
   // The whole file system, computed when a COPY --from needs it.
   std::optional<FileTree> full_tree;
+  // A Linux build stage's root file system; null for a Windows stage.
+  std::shared_ptr<LinuxStage> linux;
+  int instructions = 0;  // in the stage, FROM included: "[bins 2/3]"
+  int step = 0;          // the one being dispatched
 };
 
 std::string LayerMediaType(oci::MediaTypeFormat format) {
@@ -87,6 +104,16 @@ class Builder {
         blobs_(std::make_unique<BuiltImage>(
             absl::StrCat("build of ", options.context))) {
     for (const auto& [k, v] : options.build_args) build_args_[k] = v;
+    // BuildKit's automatic platform ARGs, in the global scope (FROM lines)
+    // and in a stage that declares them.
+    global_args_ = {{"BUILDPLATFORM", kBuildPlatform},
+                    {"BUILDOS", "linux"},
+                    {"BUILDARCH", "amd64"},
+                    {"BUILDVARIANT", ""},
+                    {"TARGETPLATFORM", kTargetPlatform},
+                    {"TARGETOS", "windows"},
+                    {"TARGETARCH", "amd64"},
+                    {"TARGETVARIANT", ""}};
   }
 
   absl::StatusOr<BuildResult> Run();
@@ -111,6 +138,15 @@ class Builder {
   absl::Status Command(Stage& stage, const Instruction& in);
   absl::Status Expose(Stage& stage, const Instruction& in);
   absl::Status Volume(Stage& stage, const Instruction& in);
+  absl::Status Run(Stage& stage, const Instruction& in);
+  absl::StatusOr<Stage*> EarlierStage(const Instruction& in,
+                                      const std::string& from);
+  absl::StatusOr<std::shared_ptr<LinuxStage>> ImageRoot(
+      const Instruction& in, const std::string& image);
+  LinuxStageOptions StageOptions() const;
+  std::string StepPrefix(const Stage& stage) const;
+  absl::StatusOr<std::string> StagePath(const Stage& stage,
+                                        const std::string& path) const;
   absl::StatusOr<std::string> OneWord(const Stage& stage,
                                       const Instruction& in);
   absl::StatusOr<const FileTree*> FullTree(Stage& stage);
@@ -131,11 +167,14 @@ class Builder {
   Variables global_args_;
   std::map<std::string, std::string> build_args_;
   std::set<std::string> used_build_args_;
-  // Images named by COPY --from=IMAGE, opened once.
+  // Images named by COPY --from=IMAGE, opened once: a Windows image's
+  // files, a Linux image's root.
   std::map<std::string, FileTree> image_trees_;
+  std::map<std::string, std::shared_ptr<LinuxStage>> image_roots_;
   std::vector<std::string> warnings_;
   int layers_added_ = 0;
   int scratch_ = 0;
+  std::vector<int> stage_sizes_;  // instructions of each stage
 };
 
 Variables Builder::Scope(const Stage& stage) const {
@@ -168,19 +207,45 @@ absl::Status Builder::GlobalArg(const Instruction& in) {
   return absl::OkStatus();
 }
 
+LinuxStageOptions Builder::StageOptions() const {
+  LinuxStageOptions o;
+  o.scratch_dir = options_.scratch_dir;
+  o.limits = options_.sources.archive_limits;
+  o.network_host = options_.network_host;
+  o.runtime = options_.runtime;
+  o.interrupt = options_.interrupt;
+  return o;
+}
+
+std::string Builder::StepPrefix(const Stage& stage) const {
+  return absl::StrCat("[", stage.name.empty() ? absl::StrCat("stage-", stage.index) : stage.name,
+                      " ", stage.step, "/", stage.instructions, "] ");
+}
+
+absl::StatusOr<std::string> Builder::StagePath(const Stage& stage,
+                                               const std::string& path) const {
+  if (stage.linux) return LinuxPath(path, stage.workdir);
+  return ResolveImagePath(path, stage.workdir);
+}
+
 absl::Status Builder::From(const Instruction& in) {
   Stage stage;
   stage.index = stages_.size();
+  std::optional<rewrite::Platform> platform;
   for (const auto& [flag, value] : in.flags) {
     if (flag != "platform") {
       return Error(in, absl::StrCat("FROM: unknown flag --", flag));
     }
-    auto platform = ExpandWord(value, global_args_, file_.escape);
-    if (!platform.ok()) return Wrap(in, platform.status());
-    if (absl::AsciiStrToLower(*platform) != "windows/amd64") {
-      return Error(in, absl::StrCat("FROM --platform=", *platform,
-                                    ": hpcimg builds windows/amd64 images"));
+    auto expanded = ExpandWord(value, global_args_, file_.escape);
+    if (!expanded.ok()) return Wrap(in, expanded.status());
+    auto parsed = rewrite::Platform::Parse(absl::AsciiStrToLower(*expanded));
+    if (!parsed.ok() || (parsed->os != "windows" && parsed->os != "linux") ||
+        parsed->architecture != "amd64") {
+      return Error(in, absl::StrCat("FROM --platform=", *expanded,
+                                    ": hpcimg builds windows/amd64 images, "
+                                    "with build stages for linux/amd64"));
     }
+    platform = *parsed;
   }
   auto words = ExpandWords(in.arguments, global_args_, file_.escape);
   if (!words.ok()) return Wrap(in, words.status());
@@ -197,6 +262,7 @@ absl::Status Builder::From(const Instruction& in) {
   }
   const std::string& image = (*words)[0];
   const std::string lower = absl::AsciiStrToLower(image);
+  const bool linux_platform = platform && platform->os == "linux";
   const Stage* parent = nullptr;
   for (const Stage& other : stages_) {
     if (!other.name.empty() && other.name == lower) parent = &other;
@@ -209,48 +275,98 @@ absl::Status Builder::From(const Instruction& in) {
     stage.workdir = parent->workdir;
     stage.full_tree = parent->full_tree;
     stage.added = parent->added;
+    if (parent->linux) {
+      auto copy = LinuxStage::CopyOf(*parent->linux, StageOptions());
+      if (!copy.ok()) return Wrap(in, copy.status());
+      stage.linux = std::move(*copy);
+    }
   } else if (lower == "scratch") {
     stage.config = {
         {"architecture", "amd64"},
-        {"os", "windows"},
+        {"os", linux_platform ? "linux" : "windows"},
         {"config", oci::Json::object()},
         {"rootfs", {{"type", "layers"}, {"diff_ids", oci::Json::array()}}}};
     stage.full_tree = FileTree{};
+    if (linux_platform) {
+      auto root = LinuxStage::Create(nullptr, {}, StageOptions());
+      if (!root.ok()) return Wrap(in, root.status());
+      stage.linux = std::move(*root);
+      stage.shell = {"/bin/sh", "-c"};
+    }
   } else {
     auto from = OpenFromImage(image, options_.bases, options_.sources,
-                              options_.offline);
+                              options_.offline, platform);
     if (!from.ok()) return Wrap(in, from.status());
-    for (const std::string& change : from->changes) {
-      warnings_.push_back(absl::StrCat("FROM ", image, ": ", change));
-    }
-    image::ImageSource& source = from->image();
-    auto bytes = image::ReadSmallBlob(source, source.root());
+    auto bytes = image::ReadSmallBlob(from->image(), from->image().root());
     if (!bytes.ok()) return Wrap(in, bytes.status());
     auto manifest = oci::Manifest::Parse(*bytes, from->reference);
     if (!manifest.ok()) return Wrap(in, manifest.status());
-    auto config_bytes = image::ReadSmallBlob(source, manifest->config());
+    auto config_bytes = image::ReadSmallBlob(from->image(), manifest->config());
     if (!config_bytes.ok()) return Wrap(in, config_bytes.status());
     auto config = oci::ParseJsonObject(
         *config_bytes, absl::StrCat("config of ", from->reference));
     if (!config.ok()) return Wrap(in, config.status());
-    if (config->value("os", "") != "windows") {
-      return Error(in, absl::StrCat("FROM ", image, ": the image is for \"",
-                                    config->value("os", ""),
-                                    "\"; HostProcess images are Windows"));
+    const std::string os = config->value("os", "");
+    if (os == "windows" && options_.hostprocess_base &&
+        !absl::StartsWith(from->reference, "base:")) {
+      // HostProcess containers run on the node: the named Windows base
+      // (nanoserver, servercore) would be hundreds of MB nobody uses.
+      warnings_.push_back(absl::StrCat(
+          file_.name, ":", in.line, ": FROM ", image,
+          " replaced by the HostProcess base image (--hostprocess-base)"));
+      from = OpenFromImage("base:", {}, options_.sources, options_.offline);
+      if (!from.ok()) return Wrap(in, from.status());
+      bytes = image::ReadSmallBlob(from->image(), from->image().root());
+      if (!bytes.ok()) return Wrap(in, bytes.status());
+      manifest = oci::Manifest::Parse(*bytes, from->reference);
+      if (!manifest.ok()) return Wrap(in, manifest.status());
+      config_bytes = image::ReadSmallBlob(from->image(), manifest->config());
+      if (!config_bytes.ok()) return Wrap(in, config_bytes.status());
+      config = oci::ParseJsonObject(*config_bytes, "the base image's config");
+      if (!config.ok()) return Wrap(in, config.status());
+    }
+    for (const std::string& change : from->changes) {
+      warnings_.push_back(absl::StrCat("FROM ", image, ": ", change));
+    }
+    if (os == "linux") {
+      if (config->value("architecture", "") != "amd64") {
+        return Error(in, absl::StrCat("FROM ", image, ": the image is for linux/",
+                                      config->value("architecture", ""),
+                                      "; build stages run linux/amd64"));
+      }
+      auto root = LinuxStage::Create(&from->image(), manifest->layers(),
+                                     StageOptions());
+      if (!root.ok()) return Wrap(in, root.status());
+      stage.linux = std::move(*root);
+      stage.shell = {"/bin/sh", "-c"};
+    } else if (os != "windows") {
+      return Error(in, absl::StrCat("FROM ", image, ": the image is for \"", os,
+                                    "\"; HostProcess images are Windows, and "
+                                    "build stages Linux"));
+    } else if (linux_platform) {
+      return Error(in, absl::StrCat("FROM --platform=linux/amd64 ", image,
+                                    ": the image is for windows"));
     }
     stage.config = std::move(*config);
     stage.layers = manifest->layers();
     stage.base_layer_count = stage.layers.size();
-    for (auto& source_ptr : from->sources) blobs_->AddSource(source_ptr);
+    if (!stage.linux) {
+      for (auto& source_ptr : from->sources) blobs_->AddSource(source_ptr);
+    }
     if (ContainerConfig(stage.config).contains("WorkingDir")) {
       std::string wd = ContainerConfig(stage.config)["WorkingDir"];
       if (!wd.empty()) {
-        auto resolved = ResolveImagePath(wd, "/");
+        auto resolved = StagePath(stage, wd);
         if (resolved.ok()) stage.workdir = *resolved;
       }
     }
   }
   stage.cmd_set = false;
+  stage.instructions = stage_sizes_.empty() ? 1 : stage_sizes_[stage.index];
+  stage.step = 1;
+  if (stage.linux && options_.log) {
+    options_.log(absl::StrCat(StepPrefix(stage), in.text));
+  }
   stages_.push_back(std::move(stage));
   return absl::OkStatus();
 }
@@ -463,8 +579,8 @@ absl::StatusOr<const FileTree*> Builder::FullTree(Stage& stage) {
   return &*stage.full_tree;
 }
 
-absl::StatusOr<const FileTree*> Builder::SourceTree(const Instruction& in,
-                                                    const std::string& from) {
+absl::StatusOr<Stage*> Builder::EarlierStage(const Instruction& in,
+                                             const std::string& from) {
   std::string lower = absl::AsciiStrToLower(from);
   size_t index = 0;
   bool numeric = absl::SimpleAtoi(from, &index);
@@ -472,17 +588,52 @@ absl::StatusOr<const FileTree*> Builder::SourceTree(const Instruction& in,
     if (&stage == &stages_.back()) break;  // not the stage being built
     if ((!stage.name.empty() && stage.name == lower) ||
         (numeric && stage.index == index)) {
-      return FullTree(stage);
+      return &stage;
     }
   }
   if (numeric) {
     return Error(in, absl::StrCat("--from=", from,
                                   ": no earlier stage has that number"));
   }
+  return nullptr;
+}
+
+absl::StatusOr<std::shared_ptr<LinuxStage>> Builder::ImageRoot(
+    const Instruction& in, const std::string& image) {
+  if (auto it = image_roots_.find(image); it != image_roots_.end())
+    return it->second;
+  auto from = OpenFromImage(image, options_.bases, options_.sources,
+                            options_.offline);
+  if (!from.ok()) return Wrap(in, from.status());
+  auto bytes = image::ReadSmallBlob(from->image(), from->image().root());
+  if (!bytes.ok()) return Wrap(in, bytes.status());
+  auto manifest = oci::Manifest::Parse(*bytes, from->reference);
+  if (!manifest.ok()) return Wrap(in, manifest.status());
+  auto config_bytes = image::ReadSmallBlob(from->image(), manifest->config());
+  if (!config_bytes.ok()) return Wrap(in, config_bytes.status());
+  auto config = oci::ParseJsonObject(
+      *config_bytes, absl::StrCat("config of ", from->reference));
+  if (!config.ok()) return Wrap(in, config.status());
+  std::shared_ptr<LinuxStage> root;
+  if (config->value("os", "") == "linux") {
+    auto created =
+        LinuxStage::Create(&from->image(), manifest->layers(), StageOptions());
+    if (!created.ok()) return Wrap(in, created.status());
+    root = std::move(*created);
+  }
+  image_roots_[image] = root;
+  return root;
+}
+
+absl::StatusOr<const FileTree*> Builder::SourceTree(const Instruction& in,
+                                                    const std::string& from) {
+  auto earlier = EarlierStage(in, from);
+  if (!earlier.ok()) return earlier.status();
+  if (*earlier != nullptr) return FullTree(**earlier);
   if (auto it = image_trees_.find(from); it != image_trees_.end()) {
     return &it->second;
   }
-  // An image: read its files like a stage made from it.
+  // A Windows image: read its files like a stage made from it.
   auto from_image =
       OpenFromImage(from, options_.bases, options_.sources, options_.offline);
   if (!from_image.ok()) return Wrap(in, from_image.status());
@@ -552,7 +703,8 @@ absl::Status Builder::AddFiles(Stage& stage, const Instruction& in,
 }
 
 absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
-  std::string from;
+  std::string from, chown;
+  std::optional<int> chmod;
   for (const auto& [flag, value] : in.flags) {
     if (flag == "from" && !add) {
       auto expanded = ExpandWord(value, Scope(stage), file_.escape);
@@ -560,12 +712,36 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       from = *expanded;
     } else if (flag == "link") {
       // Every COPY is its own layer already.
-    } else if (flag == "chown" || flag == "chmod") {
-      return Error(
-          in, absl::StrCat("--", flag, " has no meaning in a Windows image"));
+    } else if (flag == "chown") {
+      // A Linux stage sets the owner; a Windows layer has none to set
+      // (files belong to the container's user), so it is accepted there.
+      auto expanded = ExpandWord(value, Scope(stage), file_.escape);
+      if (!expanded.ok()) return Wrap(in, expanded.status());
+      chown = *expanded;
+    } else if (flag == "chmod") {
+      int mode = 0;
+      bool ok = !value.empty() && value.size() <= 4;
+      for (char c : value) {
+        ok = ok && c >= '0' && c <= '7';
+        mode = mode * 8 + (c - '0');
+      }
+      if (!ok) {
+        return Error(in, absl::StrCat("--chmod=", value,
+                                      ": expected an octal mode such as 755"));
+      }
+      chmod = mode;
+    } else if (flag == "checksum" && add) {
+      return Error(in, "--checksum applies to ADD of a URL, which is not "
+                       "supported yet");
     } else {
       return Error(in, absl::StrCat(in.keyword, ": unknown flag --", flag));
     }
+  }
+  int64_t uid = 0, gid = 0;
+  if (!chown.empty() && stage.linux) {
+    auto owner = stage.linux->ResolveOwner(chown);
+    if (!owner.ok()) return Wrap(in, owner.status());
+    std::tie(uid, gid) = *owner;
   }
   std::vector<std::string> words;
   const Variables scope = Scope(stage);
@@ -587,30 +763,45 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
   }
   const std::string dest_text = words.back();
   words.pop_back();
-  auto dest = ResolveImagePath(dest_text, stage.workdir);
+  auto dest = StagePath(stage, dest_text);
   if (!dest.ok()) return Wrap(in, dest.status());
   bool dest_is_dir =
       EndsWithSeparator(dest_text) || dest_text == "." || *dest == "/";
 
   std::vector<SourceMatch> matches;
   const FileTree* source_tree = nullptr;
+  std::shared_ptr<LinuxStage> source_root;
   if (!from.empty()) {
-    auto tree = SourceTree(in, from);
-    if (!tree.ok()) return tree.status();
-    source_tree = *tree;
+    auto earlier = EarlierStage(in, from);
+    if (!earlier.ok()) return earlier.status();
+    if (*earlier != nullptr && (*earlier)->linux) {
+      source_root = (*earlier)->linux;
+    } else if (*earlier == nullptr) {
+      auto root = ImageRoot(in, from);
+      if (!root.ok()) return root.status();
+      source_root = *root;
+    }
+    if (source_root == nullptr) {
+      auto tree = SourceTree(in, from);
+      if (!tree.ok()) return tree.status();
+      source_tree = *tree;
+    }
   }
   for (const std::string& source : words) {
     if (source.find("://") != std::string::npos ||
         absl::StartsWith(source, "git@")) {
       return Error(in,
                    absl::StrCat(in.keyword, " ", source,
-                                ": fetching a URL needs the network, which "
-                                "hpcimg build does not use; download it into "
-                                "the build context and ",
+                                ": fetching a URL is not supported yet; "
+                                "download it in a Linux build stage (RUN "
+                                "curl) or into the build context and ",
                                 in.keyword, " the file"));
     }
     absl::StatusOr<std::vector<SourceMatch>> found;
-    if (source_tree != nullptr) {
+    if (source_root != nullptr) {
+      found = source_root->Match(LinuxPath(source, "/"),
+                                 absl::StrCat("--from=", from));
+    } else if (source_tree != nullptr) {
       auto path = ResolveImagePath(source, "/");
       if (!path.ok()) return Wrap(in, path.status());
       found = MatchInTree(*source_tree, *path, absl::StrCat("--from=", from));
@@ -618,7 +809,15 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       found = context_.Resolve(source);
     }
     if (!found.ok()) return Wrap(in, found.status());
-    for (auto& m : *found) matches.push_back(std::move(m));
+    for (auto& m : *found) {
+      if (chmod) {
+        m.node.mode = *chmod;
+        for (auto& [_, node] : m.contents) {
+          if (node.type != FileNode::Type::kSymlink) node.mode = *chmod;
+        }
+      }
+      matches.push_back(std::move(m));
+    }
   }
   if (matches.size() > 1 && !dest_is_dir) {
     return Error(
@@ -627,7 +826,10 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
                          dest_text, "\""));
   }
   if (!dest_is_dir && matches.size() == 1 &&
-      matches[0].node.type == FileNode::Type::kFile) {
+      matches[0].node.type != FileNode::Type::kDirectory && stage.linux) {
+    dest_is_dir = stage.linux->IsDirectory(*dest);
+  } else if (!dest_is_dir && matches.size() == 1 &&
+             matches[0].node.type == FileNode::Type::kFile) {
     // Into an existing directory, as Docker does.
     auto it = stage.added.find(*dest);
     if (it != stage.added.end()) {
@@ -672,7 +874,66 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
     }
     files[dest_is_dir ? join(*dest, m.name) : *dest] = m.node;
   }
+  if (stage.linux) {
+    if (absl::Status s = stage.linux->AddFiles(files, uid, gid); !s.ok())
+      return Wrap(in, s);
+    History(stage, in.text, true);
+    return absl::OkStatus();
+  }
   return AddFiles(stage, in, files);
+}
+
+absl::Status Builder::Run(Stage& stage, const Instruction& in) {
+  if (!stage.linux) return Error(in, kRunError);
+  RunCommand command;
+  for (const auto& [flag, value] : in.flags) {
+    if (flag == "network") {
+      if (value == "host" || value == "none") {
+        command.network_host = value == "host";
+      } else if (value != "default") {
+        return Error(in, absl::StrCat("RUN --network=", value,
+                                      ": expected host, none or default"));
+      }
+    } else {
+      return Error(in, absl::StrCat("RUN: unsupported flag --", flag));
+    }
+  }
+  if (in.json) {
+    command.args = *in.json;  // exec form: no shell, nothing expanded
+  } else {
+    command.args = stage.shell;
+    command.args.push_back(in.arguments);
+  }
+  if (command.args.empty()) return Error(in, "RUN needs a command");
+  // ENV, then the stage's ARGs that ENV does not set, as Docker passes them.
+  std::set<std::string> set;
+  const oci::Json& config = ContainerConfig(stage.config);
+  if (config.contains("Env") && config["Env"].is_array()) {
+    for (const auto& item : config["Env"]) {
+      if (!item.is_string()) continue;
+      std::string kv = item.get<std::string>();
+      set.insert(kv.substr(0, kv.find('=')));
+      command.env.push_back(std::move(kv));
+    }
+  }
+  for (const auto& [key, value] : stage.args) {
+    if (!set.count(key)) command.env.push_back(absl::StrCat(key, "=", value));
+  }
+  command.workdir = stage.workdir;
+  if (config.contains("User") && config["User"].is_string())
+    command.user = config["User"].get<std::string>();
+  const std::string prefix = StepPrefix(stage);
+  if (options_.log) options_.log(absl::StrCat(prefix, in.text));
+  auto code = stage.linux->Run(command, [&](absl::string_view line) {
+    if (options_.log) options_.log(absl::StrCat(prefix, line));
+  });
+  if (!code.ok()) return Wrap(in, code.status());
+  if (*code != 0) {
+    return Error(in, absl::StrCat("RUN ", in.arguments,
+                                  ": the command exited with code ", *code));
+  }
+  History(stage, in.text, true);
+  return absl::OkStatus();
 }
 
 absl::Status Builder::Dispatch(Stage& stage, const Instruction& in) {
@@ -689,10 +950,15 @@ absl::Status Builder::Dispatch(Stage& stage, const Instruction& in) {
   if (k == "WORKDIR") {
     auto word = OneWord(stage, in);
     if (!word.ok()) return word.status();
-    auto path = ResolveImagePath(*word, stage.workdir);
+    auto path = StagePath(stage, *word);
     if (!path.ok()) return Wrap(in, path.status());
     stage.workdir = *path;
-    ContainerConfig(stage.config)["WorkingDir"] = WindowsPath(*path);
+    if (stage.linux) {
+      if (absl::Status s = stage.linux->MakeDirectory(*path); !s.ok())
+        return Wrap(in, s);
+    }
+    ContainerConfig(stage.config)["WorkingDir"] =
+        stage.linux ? *path : WindowsPath(*path);
     History(stage, in.text, true);
     return absl::OkStatus();
   }
@@ -708,7 +974,7 @@ absl::Status Builder::Dispatch(Stage& stage, const Instruction& in) {
     History(stage, in.text, true);
     return absl::OkStatus();
   }
-  if (k == "RUN") return Error(in, kRunError);
+  if (k == "RUN") return Run(stage, in);
   if (k == "HEALTHCHECK") {
     return Error(in,
                  "HEALTHCHECK is not supported: kubelet ignores it; use a "
@@ -737,6 +1003,20 @@ absl::Status Builder::FinishStage(Stage& stage) {
 absl::StatusOr<BuildResult> Builder::Run() {
   for (const Instruction& in : file_.instructions) {
     if (in.keyword == "FROM") {
+      stage_sizes_.push_back(1);
+    } else if (!stage_sizes_.empty()) {
+      ++stage_sizes_.back();
+    }
+  }
+  for (const Instruction& in : file_.instructions) {
+#ifdef HPC_HAVE_LINUX_STAGES
+    if (options_.interrupt != nullptr && options_.interrupt->requested()) {
+      return absl::CancelledError(absl::StrCat(
+          file_.name, ":", in.line, ": interrupted by signal ",
+          options_.interrupt->signal()));
+    }
+#endif
+    if (in.keyword == "FROM") {
       if (!stages_.empty()) {
         if (absl::Status s = FinishStage(stages_.back()); !s.ok()) return s;
       }
@@ -752,6 +1032,7 @@ absl::StatusOr<BuildResult> Builder::Run() {
                                     " before the first FROM; only ARG may "
                                     "come first"));
     }
+    ++stages_.back().step;
     if (absl::Status s = Dispatch(stages_.back(), in); !s.ok()) return s;
   }
   if (stages_.empty()) {
@@ -771,6 +1052,15 @@ absl::StatusOr<BuildResult> Builder::Run() {
           absl::StrCat("--target ", options_.target, ": ", file_.name,
                        " has no stage of that name"));
     }
+  }
+  if (target->linux) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file_.name, ": the stage to build, ",
+        target->name.empty() ? absl::StrCat("number ", target->index)
+                             : absl::StrCat("\"", target->name, "\""),
+        ", is a Linux build stage; hpcimg build makes Windows images: end "
+        "with a Windows stage that COPY --from it (or choose one with "
+        "--target)"));
   }
   for (const auto& [name, value] : build_args_) {
     if (!used_build_args_.count(name)) {

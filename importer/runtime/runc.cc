@@ -88,13 +88,13 @@ absl::StatusOr<Runc> Runc::Find(const std::string& binary) {
   }
   if (found.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "RUN executes through runc, and \"", binary,
-        "\" is not found or not executable (install Debian's runc package, "
+        "the OCI runtime RUN executes through, \"", binary,
+        "\", is not found or not executable (install Debian's runc package, "
         "or name it with --runtime PATH)"));
   }
   if (geteuid() != 0) {
     return absl::PermissionDeniedError(
-        "RUN executes through runc, which needs root: run hpcimg build as "
+        "runc, which RUN executes through, needs root: run hpcimg build as "
         "root (sudo) to build a Linux stage that RUNs");
   }
   return Runc(found);

@@ -10,6 +10,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/copy/copy_image.h"
+#include "importer/transport/reference.h"
 #include "importer/archive/archive_reader.h"
 #include "importer/archive/tar_writer.h"
 #include "importer/oci/manifest.h"
@@ -271,7 +273,8 @@ TEST_F(ImageBuilderTest, ErrorsNameTheLine) {
   Write("a.txt", "a");
   EXPECT_THAT(ErrorOf("FROM base:\nRUN echo hi\n"),
               AllOf(HasSubstr("Dockerfile:2:"),
-                    HasSubstr("RUN needs a Windows builder")));
+                    HasSubstr("RUN in a Windows stage needs a Windows builder"),
+                    HasSubstr("Linux build stage")));
   EXPECT_THAT(ErrorOf("FROM base:\nFROBNICATE x\n"),
               AllOf(HasSubstr("Dockerfile:2:"),
                     HasSubstr("unknown instruction FROBNICATE")));
@@ -281,7 +284,7 @@ TEST_F(ImageBuilderTest, ErrorsNameTheLine) {
               AllOf(HasSubstr("Dockerfile:2:"),
                     HasSubstr("outside the build context")));
   EXPECT_THAT(ErrorOf("FROM base:\nADD https://example.com/x.zip C:/\n"),
-              AllOf(HasSubstr("Dockerfile:2:"), HasSubstr("network")));
+              AllOf(HasSubstr("Dockerfile:2:"), HasSubstr("https://example.com/x.zip")));
   EXPECT_THAT(
       ErrorOf("COPY a.txt C:/\n"),
       AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("before the first FROM")));
@@ -290,8 +293,10 @@ TEST_F(ImageBuilderTest, ErrorsNameTheLine) {
   EXPECT_THAT(ErrorOf("FROM example.com/other:v1\n", offline),
               AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("--offline"),
                     HasSubstr("--base example.com/other:v1=SRC")));
-  EXPECT_THAT(ErrorOf("FROM base:\nCOPY --chown=1:1 a.txt C:/\n"),
-              HasSubstr("--chown has no meaning"));
+  EXPECT_THAT(ErrorOf("FROM base:\nCOPY --chmod=9z a.txt C:/\n"),
+              HasSubstr("--chmod=9z: expected an octal mode"));
+  EXPECT_THAT(ErrorOf("FROM --platform=linux/arm64 base:\n"),
+              HasSubstr("hpcimg builds windows/amd64 images"));
   EXPECT_THAT(ErrorOf("FROM base:\nCOPY a.txt a.txt C:\\single\n"),
               HasSubstr("must be a directory"));
   EXPECT_THAT(ErrorOf("FROM base:\nCOPY a.txt D:\\x\n"),
@@ -312,6 +317,69 @@ TEST_F(ImageBuilderTest, BaseMappingAndIndexNarrowing) {
   Built b = Build("FROM example.com/other:v1\nENV A=1\n", options);
   ASSERT_EQ(b.layers.size(), 1u);
   EXPECT_EQ(b.config["config"]["Env"], oci::Json({"A=1"}));
+}
+
+TEST_F(ImageBuilderTest, HostProcessBaseReplacesWindowsFroms) {
+  // A stand-in for nanoserver: a Windows image of two layers, in a layout.
+  Write("big.txt", "hundreds of MB");
+  auto nano = Run("FROM base:\nCOPY big.txt C:/big.txt\n");
+  ASSERT_TRUE(nano.ok()) << nano.status();
+  const std::string layout = dir_.path() + "/nanoserver";
+  auto dest = transport::Reference::Parse("oci:" + layout + ":ltsc2022");
+  ASSERT_TRUE(dest.ok());
+  ASSERT_TRUE(copy::WriteImage(*nano->image, *dest, {}).ok());
+
+  Write("app.ps1", "Write-Host hi");
+  const std::string dockerfile =
+      "ARG WINDOWS=mcr.microsoft.com/windows/nanoserver:ltsc2022\n"
+      "FROM $WINDOWS AS runtime\n"
+      "FROM runtime\n"
+      "COPY app.ps1 C:/app.ps1\n";
+  BuildOptions faithful;
+  faithful.bases = {{"mcr.microsoft.com/windows/nanoserver:ltsc2022",
+                     "oci:" + layout + ":ltsc2022"}};
+  Built named = Build(dockerfile, faithful);
+  EXPECT_EQ(named.layers.size(), 3u) << "without the flag the named image is used";
+
+  BuildOptions replaced = faithful;
+  replaced.hostprocess_base = true;
+  Built b = Build(dockerfile, replaced);
+  ASSERT_EQ(b.layers.size(), 2u);
+  EXPECT_EQ(LayerFiles(*b.image, b.layers[1])["Files/app.ps1"], "Write-Host hi");
+  EXPECT_THAT(b.warnings,
+              ElementsAre("Dockerfile:2: FROM mcr.microsoft.com/windows/"
+                          "nanoserver:ltsc2022 replaced by the HostProcess "
+                          "base image (--hostprocess-base)"));
+}
+
+TEST_F(ImageBuilderTest, PlatformArgsChmodChownAndLink) {
+  Write("a.txt", "a");
+  Built b = Build(
+      "ARG TARGETPLATFORM\n"
+      "FROM --platform=$TARGETPLATFORM base:\n"
+      "ARG TARGETOS\nARG BUILDPLATFORM\n"
+      "ENV WHERE=${TARGETOS}-from-${BUILDPLATFORM}\n"
+      "COPY --chmod=700 --chown=ContainerUser --link a.txt C:/a.txt\n");
+  ASSERT_EQ(b.layers.size(), 2u);
+  EXPECT_EQ(b.config["config"]["Env"], oci::Json({"WHERE=windows-from-linux/amd64"}));
+  auto bytes = image::ReadSmallBlob(*b.image, b.layers[1], 1 << 20);
+  ASSERT_TRUE(bytes.ok());
+  WriteFile(dir_.path() + "/l.tgz", *bytes);
+  auto reader = archive::ArchiveReader::Open(dir_.path() + "/l.tgz", "layer");
+  ASSERT_TRUE(reader.ok());
+  int mode = -1;
+  for (;;) {
+    auto next = (*reader)->Next();
+    if (!next.ok() || !next->has_value()) break;
+    if ((*next)->path == "Files/a.txt") mode = (*next)->mode;
+  }
+  EXPECT_EQ(mode, 0700) << "--chmod is written in the layer";
+}
+
+TEST_F(ImageBuilderTest, LinuxFinalStageIsRefused) {
+  EXPECT_THAT(ErrorOf("FROM --platform=linux/amd64 scratch AS bins\n"),
+              AllOf(HasSubstr("\"bins\", is a Linux build stage"),
+                    HasSubstr("hpcimg build makes Windows images")));
 }
 
 }  // namespace

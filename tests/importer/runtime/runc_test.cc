@@ -123,7 +123,8 @@ TEST(RuncFindTest, MissingRuncIsAClearError) {
   auto runc = Runc::Find("/nonexistent/runc");
   ASSERT_FALSE(runc.ok());
   EXPECT_THAT(runc.status().message(), HasSubstr("runc"));
-  EXPECT_THAT(runc.status().message(), HasSubstr("not found"));
+  EXPECT_THAT(runc.status().message(), HasSubstr("is not found"));
+  EXPECT_THAT(runc.status().message(), HasSubstr("/nonexistent/runc"));
 }
 
 }  // namespace
