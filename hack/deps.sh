@@ -16,6 +16,9 @@ packages=(
   clang libclang-rt-14-dev libhivex-dev
   # tools the tests and benchmarks drive
   containerd docker-registry skopeo umoci libhivex-bin
+  # Linux build stages: runc runs RUN; buildah is the peer; busybox-static
+  # makes the tests' builder image
+  runc buildah busybox-static
   # the registry tests: htpasswd files, certificates for TLS and tokens
   apache2-utils openssl
   libre2-dev zstd gzip tar jq procps util-linux time python3

@@ -101,6 +101,7 @@ absl::StatusOr<Dockerfile> ParseDockerfile(absl::string_view text,
       }
       file.escape = value[0];
     }
+    if (key == "syntax") file.syntax = value;
   }
 
   while (i < lines.size()) {

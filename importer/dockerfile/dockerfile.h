@@ -28,6 +28,7 @@ struct Instruction {
 struct Dockerfile {
   std::string name;    // for messages: "Dockerfile.windows"
   char escape = '\\';  // from `# escape=`
+  std::string syntax;  // from `# syntax=`: a BuildKit frontend, not used
   std::vector<Instruction> instructions;
 };
 

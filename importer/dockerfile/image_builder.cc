@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "importer/dockerfile/archive_extract.h"
 #include "importer/dockerfile/build_context.h"
@@ -85,6 +86,15 @@ std::string ConvertLayerType(const std::string& type,
   if (type == oci::kDockerLayer && oci_out) return std::string(oci::kOciLayer);
   if (type == oci::kOciLayer && !oci_out) return std::string(oci::kDockerLayer);
   return type;
+}
+
+// Microsoft's Windows base images (nanoserver, servercore, server): known
+// to be Windows without asking their registry.
+bool NamesWindowsBase(absl::string_view name) {
+  absl::ConsumePrefix(&name, "docker://");
+  return absl::StartsWith(name, "mcr.microsoft.com/windows/") ||
+         absl::StartsWith(name, "mcr.microsoft.com/windows:") ||
+         name == "mcr.microsoft.com/windows";
 }
 
 oci::Json& ContainerConfig(oci::Json& config) {
@@ -294,9 +304,20 @@ absl::Status Builder::From(const Instruction& in) {
       stage.shell = {"/bin/sh", "-c"};
     }
   } else {
-    auto from = OpenFromImage(image, options_.bases, options_.sources,
-                              options_.offline, platform);
+    // --hostprocess-base: a FROM known to be Windows is not even opened.
+    const bool known_windows =
+        (platform && platform->os == "windows") || NamesWindowsBase(image);
+    const bool replace = options_.hostprocess_base && known_windows;
+    const std::vector<std::pair<std::string, std::string>> no_bases;
+    auto from = OpenFromImage(replace ? "base:" : image,
+                              replace ? no_bases : options_.bases,
+                              options_.sources, options_.offline, platform);
     if (!from.ok()) return Wrap(in, from.status());
+    if (replace) {
+      warnings_.push_back(absl::StrCat(
+          file_.name, ":", in.line, ": FROM ", image,
+          " replaced by the HostProcess base image (--hostprocess-base)"));
+    }
     auto bytes = image::ReadSmallBlob(from->image(), from->image().root());
     if (!bytes.ok()) return Wrap(in, bytes.status());
     auto manifest = oci::Manifest::Parse(*bytes, from->reference);
@@ -307,7 +328,7 @@ absl::Status Builder::From(const Instruction& in) {
         *config_bytes, absl::StrCat("config of ", from->reference));
     if (!config.ok()) return Wrap(in, config.status());
     const std::string os = config->value("os", "");
-    if (os == "windows" && options_.hostprocess_base &&
+    if (os == "windows" && options_.hostprocess_base && !replace &&
         !absl::StartsWith(from->reference, "base:")) {
       // HostProcess containers run on the node: the named Windows base
       // (nanoserver, servercore) would be hundreds of MB nobody uses.
@@ -1001,6 +1022,11 @@ absl::Status Builder::FinishStage(Stage& stage) {
 }
 
 absl::StatusOr<BuildResult> Builder::Run() {
+  if (!file_.syntax.empty()) {
+    warnings_.push_back(absl::StrCat(
+        file_.name, ":1: # syntax=", file_.syntax,
+        " is read and ignored: hpcimg reads Dockerfiles itself"));
+  }
   for (const Instruction& in : file_.instructions) {
     if (in.keyword == "FROM") {
       stage_sizes_.push_back(1);
