@@ -25,6 +25,59 @@ bool TakesJson(absl::string_view keyword) {
          keyword == "VOLUME";
 }
 
+bool TakesHeredocs(absl::string_view keyword) {
+  return keyword == "RUN" || keyword == "COPY" || keyword == "ADD";
+}
+
+// The <<NAME, <<-NAME, <<'NAME' and <<"NAME" words of `text`, outside
+// quotes: (name, strip tabs, expand).
+struct HeredocStart {
+  std::string name;
+  bool strip_tabs = false;
+  bool expand = true;
+};
+std::vector<HeredocStart> FindHeredocs(absl::string_view text) {
+  std::vector<HeredocStart> found;
+  char quote = 0;
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    char c = text[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      continue;
+    }
+    if (c != '<' || text[i + 1] != '<' || (i > 0 && text[i - 1] == '<'))
+      continue;
+    size_t j = i + 2;
+    HeredocStart h;
+    if (j < text.size() && text[j] == '-') {
+      h.strip_tabs = true;
+      ++j;
+    }
+    char q = 0;
+    if (j < text.size() && (text[j] == '\'' || text[j] == '"')) {
+      q = text[j++];
+      h.expand = false;
+    }
+    size_t start = j;
+    while (j < text.size() && (absl::ascii_isalnum(text[j]) || text[j] == '_' ||
+                               text[j] == '-' || text[j] == '.'))
+      ++j;
+    if (j == start) continue;
+    h.name = std::string(text.substr(start, j - start));
+    if (q != 0) {
+      if (j >= text.size() || text[j] != q) continue;
+      ++j;
+    }
+    found.push_back(std::move(h));
+    i = j - 1;
+  }
+  return found;
+}
+
 std::optional<std::vector<std::string>> JsonArguments(absl::string_view text) {
   if (!absl::StartsWith(text, "[")) return std::nullopt;
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
@@ -158,6 +211,31 @@ absl::StatusOr<Dockerfile> ParseDockerfile(absl::string_view text,
     instruction.arguments = std::string(rest);
     if (TakesJson(instruction.keyword)) {
       instruction.json = JsonArguments(rest);
+    }
+    if (TakesHeredocs(instruction.keyword) && !instruction.json) {
+      for (const HeredocStart& start : FindHeredocs(rest)) {
+        Heredoc doc;
+        doc.name = start.name;
+        doc.expand = start.expand;
+        bool closed = false;
+        while (i < lines.size()) {
+          std::string line(lines[i++]);
+          if (start.strip_tabs) {
+            line.erase(0, line.find_first_not_of('\t'));
+          }
+          if (line == start.name) {
+            closed = true;
+            break;
+          }
+          absl::StrAppend(&doc.content, line, "\n");
+        }
+        if (!closed) {
+          return error(instruction.line - 1,
+                       absl::StrCat("here-document <<", start.name,
+                                    " has no line ", start.name, " to end it"));
+        }
+        instruction.heredocs.push_back(std::move(doc));
+      }
     }
     file.instructions.push_back(std::move(instruction));
   }

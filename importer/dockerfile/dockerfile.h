@@ -14,6 +14,15 @@
 
 namespace hpc::dockerfile {
 
+// A here-document of RUN, COPY or ADD: "<<EOF" (or <<-EOF, which strips
+// leading tabs; <<'EOF' and <<"EOF" are not expanded), its lines up to the
+// one that is the delimiter.
+struct Heredoc {
+  std::string name;     // the delimiter: "EOF"
+  std::string content;  // every line with its newline
+  bool expand = true;   // false when the delimiter was quoted
+};
+
 struct Instruction {
   int line = 0;         // where it starts, from 1
   std::string keyword;  // upper case: "COPY"
@@ -23,6 +32,8 @@ struct Instruction {
   std::string arguments;  // the rest, flags removed, trimmed
   // The arguments as a JSON array of strings, when written that way.
   std::optional<std::vector<std::string>> json;
+  // Here-documents, in the order their <<NAME appear in the arguments.
+  std::vector<Heredoc> heredocs;
 };
 
 struct Dockerfile {

@@ -25,6 +25,7 @@
 #include "importer/dockerfile/layer_writer.h"
 #include "importer/dockerfile/linux_path.h"
 #include "importer/dockerfile/linux_stage.h"
+#include "importer/dockerfile/url_download.h"
 #include "importer/dockerfile/windows_path.h"
 #include "importer/dockerfile/word_expansion.h"
 #include "importer/rewrite/platform.h"
@@ -724,7 +725,7 @@ absl::Status Builder::AddFiles(Stage& stage, const Instruction& in,
 }
 
 absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
-  std::string from, chown;
+  std::string from, chown, checksum;
   std::optional<int> chmod;
   for (const auto& [flag, value] : in.flags) {
     if (flag == "from" && !add) {
@@ -752,8 +753,9 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       }
       chmod = mode;
     } else if (flag == "checksum" && add) {
-      return Error(in, "--checksum applies to ADD of a URL, which is not "
-                       "supported yet");
+      auto expanded = ExpandWord(value, Scope(stage), file_.escape);
+      if (!expanded.ok()) return Wrap(in, expanded.status());
+      checksum = *expanded;
     } else {
       return Error(in, absl::StrCat(in.keyword, ": unknown flag --", flag));
     }
@@ -808,15 +810,59 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       source_tree = *tree;
     }
   }
+  std::set<std::string> downloads;  // fetched files are added as they are
   for (const std::string& source : words) {
+    if (absl::StartsWith(source, "<<") && !in.heredocs.empty()) {
+      // COPY <<NAME DEST: a file NAME holding the here-document.
+      // (Quotes around the delimiter are gone with word expansion.)
+      absl::string_view delimiter = absl::StripPrefix(source, "<<");
+      absl::ConsumePrefix(&delimiter, "-");
+      const std::string name(delimiter);
+      const Heredoc* doc = nullptr;
+      for (const Heredoc& h : in.heredocs) {
+        if (h.name == name) doc = &h;
+      }
+      if (doc == nullptr) {
+        return Error(in, absl::StrCat("no here-document ", name));
+      }
+      std::string content = doc->content;
+      if (doc->expand) {
+        auto expanded = ExpandVariables(content, scope);
+        if (!expanded.ok()) return Wrap(in, expanded.status());
+        content = *expanded;
+      }
+      const std::string file =
+          absl::StrCat(options_.scratch_dir, "/heredoc", scratch_++);
+      std::ofstream(file, std::ios::binary) << content;
+      SourceMatch m;
+      m.name = name;
+      m.node = FileNode{FileNode::Type::kFile, file,
+                        static_cast<int64_t>(content.size()),
+                        chmod.value_or(0644)};
+      downloads.insert(file);
+      matches.push_back(std::move(m));
+      continue;
+    }
+    if (add && IsUrl(source)) {
+      // Streamed to a scratch file, checked, added as a file of mode 0600
+      // (as Docker adds downloads); archives are not unpacked.
+      auto got = DownloadUrl(
+          source, absl::StrCat(options_.scratch_dir, "/download", scratch_++),
+          checksum, options_.sources.archive_limits.max_entry_bytes);
+      if (!got.ok()) return Wrap(in, got.status());
+      SourceMatch m;
+      m.name = got->name;
+      m.node = FileNode{FileNode::Type::kFile, got->file, got->size,
+                        chmod.value_or(0600)};
+      downloads.insert(got->file);
+      matches.push_back(std::move(m));
+      continue;
+    }
     if (source.find("://") != std::string::npos ||
         absl::StartsWith(source, "git@")) {
-      return Error(in,
-                   absl::StrCat(in.keyword, " ", source,
-                                ": fetching a URL is not supported yet; "
-                                "download it in a Linux build stage (RUN "
-                                "curl) or into the build context and ",
-                                in.keyword, " the file"));
+      return Error(in, absl::StrCat(in.keyword, " ", source,
+                                    ": only ADD fetches, and only http:// "
+                                    "and https:// URLs"));
     }
     absl::StatusOr<std::vector<SourceMatch>> found;
     if (source_root != nullptr) {
@@ -839,6 +885,10 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       }
       matches.push_back(std::move(m));
     }
+  }
+  if (!checksum.empty() && downloads.empty()) {
+    return Error(in, "--checksum checks what ADD fetches from a URL; "
+                     "no source is a URL");
   }
   if (matches.size() > 1 && !dest_is_dir) {
     return Error(
@@ -876,7 +926,8 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       }
       continue;
     }
-    if (add && source_tree == nullptr && IsTarArchive(m.node.host_path)) {
+    if (add && source_tree == nullptr && !downloads.count(m.node.host_path) &&
+        IsTarArchive(m.node.host_path)) {
       ExtractOptions extract;
       extract.scratch_dir = options_.scratch_dir;
       extract.limits = options_.sources.archive_limits;
@@ -921,9 +972,18 @@ absl::Status Builder::Run(Stage& stage, const Instruction& in) {
   }
   if (in.json) {
     command.args = *in.json;  // exec form: no shell, nothing expanded
-  } else {
+  } else if (!in.heredocs.empty() && absl::StartsWith(in.arguments, "<<") &&
+             in.arguments.find_first_of(" \t") == std::string::npos) {
+    // RUN <<EOF: the here-document is the script the shell runs.
     command.args = stage.shell;
-    command.args.push_back(in.arguments);
+    command.args.push_back(in.heredocs[0].content);
+  } else {
+    // The shell reads its here-documents itself (RUN cat <<EOF > x).
+    std::string script = in.arguments;
+    for (const Heredoc& doc : in.heredocs)
+      absl::StrAppend(&script, "\n", doc.content, doc.name);
+    command.args = stage.shell;
+    command.args.push_back(script);
   }
   if (command.args.empty()) return Error(in, "RUN needs a command");
   // ENV, then the stage's ARGs that ENV does not set, as Docker passes them.

@@ -15,6 +15,26 @@ class Expander {
   Expander(absl::string_view text, const Variables& variables, char escape)
       : text_(text), variables_(variables), escape_(escape) {}
 
+  // The whole text with only its variables expanded (\$ is a dollar).
+  absl::StatusOr<std::string> OnlyVariables() {
+    std::string out;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '$') {
+        out += '$';
+        pos_ += 2;
+      } else if (c == '$') {
+        auto v = Variable();
+        if (!v.ok()) return v.status();
+        out += *v;
+      } else {
+        out += c;
+        ++pos_;
+      }
+    }
+    return out;
+  }
+
   // Reads one word from the current position; stops at unquoted white space
   // when `split` is set.
   absl::StatusOr<std::string> Word(bool split) {
@@ -161,6 +181,11 @@ absl::StatusOr<std::string> ExpandWord(absl::string_view word,
                                        const Variables& variables,
                                        char escape) {
   return Expander(word, variables, escape).Word(false);
+}
+
+absl::StatusOr<std::string> ExpandVariables(absl::string_view text,
+                                            const Variables& variables) {
+  return Expander(text, variables, '\\').OnlyVariables();
 }
 
 absl::StatusOr<std::vector<std::string>> ExpandWords(absl::string_view text,

@@ -24,6 +24,11 @@ using Variables = std::map<std::string, std::string>;
 absl::StatusOr<std::string> ExpandWord(absl::string_view word,
                                        const Variables& variables, char escape);
 
+// `text` with its variables expanded and nothing else: quotes stay, \$ is
+// a dollar (a COPY here-document whose delimiter was not quoted).
+absl::StatusOr<std::string> ExpandVariables(absl::string_view text,
+                                            const Variables& variables);
+
 // Words split at unquoted, unescaped white space, each expanded.
 absl::StatusOr<std::vector<std::string>> ExpandWords(absl::string_view text,
                                                      const Variables& variables,

@@ -403,6 +403,60 @@ TEST_F(LinuxStageTest, InterruptedMidRunLeavesNothing) {
   EXPECT_FALSE(fs::exists(dir_.Join("s")));
 }
 
+TEST_F(LinuxStageTest, AddUrlChecksumAndHereDocuments) {
+  RunResult sum = RunCommand({"sha256sum"}, shared_->kube_proxy);
+  const std::string good = "sha256:" + sum.output.substr(0, 64);
+  const std::string url = shared_->downloads + "/v1.22.4/bin/windows/amd64/kube-proxy.exe";
+  std::ofstream(context_ + "/Dockerfile.add")
+      << "FROM --platform=linux/amd64 curlimages/curl AS bins\n"
+         "ARG DOWNLOADS\n"
+         "ADD --checksum=" << good << " ${DOWNLOADS}/v1.22.4/bin/windows/amd64/kube-proxy.exe /dl/\n"
+         "RUN <<EOF\n"
+         "set -e\n"
+         "cd /dl\n"
+         "sha256sum kube-proxy.exe | cut -c1-64 > sum.txt\n"
+         "echo made by a heredoc > note.txt\n"
+         "EOF\n"
+         "FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n"
+         "ARG DOWNLOADS\n"
+         "ADD ${DOWNLOADS}/v1.22.4/bin/windows/amd64/kube-proxy.exe.sha256 /k/expected.sha256\n"
+         "COPY --from=bins /dl/sum.txt /dl/note.txt /k/\n"
+         // Quoted: $env is PowerShell's, not a build variable.
+         "COPY <<'start.ps1' /k/\n"
+         "& $env:CONTAINER_SANDBOX_MOUNT_POINT/k/kube-proxy.exe\n"
+         "start.ps1\n";
+  RunResult built = Build({"-f", context_ + "/Dockerfile.add", "--output",
+                           "oci:" + dir_.Join("add") + ":v1", context_});
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+  Layout l = ReadLayout(dir_.Join("add"));
+  EXPECT_EQ(l.files.at("Files/k/sum.txt").data, sum.output.substr(0, 64) + "\n");
+  EXPECT_EQ(l.files.at("Files/k/note.txt").data, "made by a heredoc\n");
+  EXPECT_EQ(l.files.at("Files/k/expected.sha256").data, sum.output.substr(0, 64));
+  EXPECT_EQ(l.files.at("Files/k/expected.sha256").mode, 0600) << "as Docker adds downloads";
+  EXPECT_EQ(l.files.at("Files/k/start.ps1").data,
+            "& $env:CONTAINER_SANDBOX_MOUNT_POINT/k/kube-proxy.exe\n");
+
+  // A wrong checksum fails, naming the URL; nothing is written or left.
+  std::ofstream(context_ + "/Dockerfile.bad")
+      << "FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n"
+         "ADD --checksum=sha256:" << std::string(64, '0') << " " << url << " /k/\n";
+  RunResult bad = Build({"-f", context_ + "/Dockerfile.bad", "--output",
+                         "oci:" + dir_.Join("bad") + ":v1", context_});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, AllOf(HasSubstr("Dockerfile.bad:2: ADD: ADD " + url),
+                                HasSubstr("does not match what the URL serves (" + good + ")")));
+  EXPECT_FALSE(fs::exists(dir_.Join("bad")));
+  // A URL that is not there names it and the server's answer.
+  std::ofstream(context_ + "/Dockerfile.404")
+      << "FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n"
+         "ADD " << shared_->downloads << "/missing.exe /k/\n";
+  RunResult missing = Build({"-f", context_ + "/Dockerfile.404", "--output",
+                             "oci:" + dir_.Join("404") + ":v1", context_});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.output, HasSubstr("/missing.exe: the server answered 404"));
+  ExpectNothingLeft();
+}
+
 // buildah bud builds the same Linux stage; the files COPY --from takes are
 // the same: names, bytes, modes, link targets.
 TEST_F(LinuxStageTest, BuildahBuildsTheSameStage) {

@@ -7,6 +7,7 @@
 namespace hpc::dockerfile {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -95,6 +96,44 @@ TEST(DockerfileTest, CrlfLineEndings) {
   Dockerfile f = Parse("FROM base:\r\nCOPY a \\\r\n  b\r\n");
   ASSERT_EQ(f.instructions.size(), 2u);
   EXPECT_EQ(f.instructions[1].arguments, "a   b");
+}
+
+TEST(DockerfileTest, HereDocuments) {
+  Dockerfile f = Parse(
+      "# syntax=docker/dockerfile:1.4\n"
+      "FROM --platform=linux/amd64 busybox AS bins\n"
+      "RUN <<EOF\n"
+      "echo one\n"
+      "echo $HOME\n"
+      "EOF\n"
+      "RUN cat <<-'A' >a.txt && cat <<\"B\" >b.txt\n"
+      "\t\tindented\n"
+      "\tA\n"
+      "<<not an end\n"
+      "B\n"
+      "COPY <<config.json /etc/config.json\n"
+      "{\"k\": \"$V\"}\n"
+      "config.json\n"
+      "ENV X=1\n");
+  EXPECT_EQ(f.syntax, "docker/dockerfile:1.4");
+  ASSERT_EQ(f.instructions.size(), 5u);
+  ASSERT_EQ(f.instructions[1].heredocs.size(), 1u);
+  EXPECT_EQ(f.instructions[1].heredocs[0].name, "EOF");
+  EXPECT_EQ(f.instructions[1].heredocs[0].content, "echo one\necho $HOME\n");
+  EXPECT_TRUE(f.instructions[1].heredocs[0].expand);
+  ASSERT_EQ(f.instructions[2].heredocs.size(), 2u);
+  EXPECT_EQ(f.instructions[2].heredocs[0].content, "indented\n") << "<<- strips tabs";
+  EXPECT_FALSE(f.instructions[2].heredocs[0].expand);
+  EXPECT_EQ(f.instructions[2].heredocs[1].content, "<<not an end\n");
+  EXPECT_FALSE(f.instructions[2].heredocs[1].expand);
+  EXPECT_EQ(f.instructions[3].heredocs[0].name, "config.json");
+  EXPECT_EQ(f.instructions[4].keyword, "ENV");
+  EXPECT_EQ(f.instructions[4].line, 15);
+
+  auto open = ParseDockerfile("FROM base:\nRUN <<EOF\necho never ends\n", "Dockerfile");
+  ASSERT_FALSE(open.ok());
+  EXPECT_THAT(open.status().message(),
+              AllOf(HasSubstr("Dockerfile:2:"), HasSubstr("<<EOF has no line EOF")));
 }
 
 TEST(WordExpansionTest, Variables) {

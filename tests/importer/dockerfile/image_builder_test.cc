@@ -376,6 +376,23 @@ TEST_F(ImageBuilderTest, PlatformArgsChmodChownAndLink) {
   EXPECT_EQ(mode, 0700) << "--chmod is written in the layer";
 }
 
+TEST_F(ImageBuilderTest, CopyHereDocuments) {
+  Built b = Build(
+      "FROM base:\nARG NAME=kube-proxy\n"
+      "COPY <<start.ps1 <<'raw.txt' C:/k/\n"
+      "Write-Host \"starting $NAME\"\n"
+      "start.ps1\n"
+      "kept $NAME\n"
+      "raw.txt\n");
+  ASSERT_EQ(b.layers.size(), 2u);
+  auto files = LayerFiles(*b.image, b.layers[1]);
+  EXPECT_EQ(files["Files/k/start.ps1"], "Write-Host \"starting kube-proxy\"\n");
+  EXPECT_EQ(files["Files/k/raw.txt"], "kept $NAME\n");
+  Write("a", "a");
+  EXPECT_THAT(ErrorOf("FROM base:\nADD --checksum=sha256:00 a C:/\n"),
+              HasSubstr("--checksum checks what ADD fetches from a URL"));
+}
+
 TEST_F(ImageBuilderTest, LinuxFinalStageIsRefused) {
   EXPECT_THAT(ErrorOf("FROM --platform=linux/amd64 scratch AS bins\n"),
               AllOf(HasSubstr("\"bins\", is a Linux build stage"),
