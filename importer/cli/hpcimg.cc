@@ -171,6 +171,17 @@ struct RegistryFlags {
                  "docker://: ca.crt, client.cert and client.key for the "
                  "registry, as in containerd's hosts.d",
                  "DIR");
+    // As nodes configure their mirrors: containerd's folder by default.
+    std::error_code ec;
+    if (options.hosts_dir.empty() &&
+        std::filesystem::is_directory("/etc/containerd/certs.d", ec)) {
+      options.hosts_dir = "/etc/containerd/certs.d";
+    }
+    flags.String("hosts-dir", &options.hosts_dir,
+                 "docker://: containerd's hosts.toml folder: mirrors tried in "
+                 "order, then the registry (default /etc/containerd/certs.d "
+                 "when it exists; \"\" for none)",
+                 "DIR");
     flags.Bool("tls-verify", &options.tls_verify,
                "docker://: verify the registry's certificate (=false to not)");
     flags.Bool("plain-http", &options.plain_http,

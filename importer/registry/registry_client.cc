@@ -204,8 +204,29 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::Create(
       tls.client_key = (dir / "client.key").string();
     }
   }
-  return std::unique_ptr<RegistryClient>(
-      new RegistryClient(std::move(reference), std::move(options), tls));
+  RegistryHost server;
+  server.url = absl::StrCat(options.plain_http ? "http" : "https", "://",
+                            reference.ApiHost());
+  server.api_root = absl::StrCat(server.url, "/v2");
+  server.tls = tls;
+  auto hosts = LoadRegistryHosts(options.hosts_dir, reference.domain, server);
+  if (!hosts.ok()) return hosts.status();
+  auto client = std::unique_ptr<RegistryClient>(new RegistryClient(
+      std::move(reference), std::move(options), std::move(*hosts)));
+  return client;
+}
+
+absl::Status RegistryClient::UsePushHost() {
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (hosts_[i].push) {
+      std::lock_guard<std::mutex> lock(mu_);
+      host_ = i;
+      return absl::OkStatus();
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      name(), ": no host of ", options_.hosts_dir, "/", reference_.domain,
+      "/hosts.toml has the push capability"));
 }
 
 std::string RegistryClient::name() const {
@@ -213,9 +234,7 @@ std::string RegistryClient::name() const {
 }
 
 std::string RegistryClient::Url(absl::string_view path) const {
-  return absl::StrCat(options_.plain_http ? "http" : "https", "://",
-                      reference_.ApiHost(), "/v2/", reference_.repository, "/",
-                      path);
+  return absl::StrCat(host().api_root, "/", reference_.repository, "/", path);
 }
 
 std::string RegistryClient::AuthorizationFor(const std::string& scope) {
@@ -267,7 +286,7 @@ absl::Status RegistryClient::Authenticate(const HttpResponse& unauthorized,
     HttpRequest request;
     request.url = url;
     if (!basic.empty()) request.headers.push_back("Authorization: " + basic);
-    auto response = Send(request, tls_);
+    auto response = Send(request, host().tls);
     if (!response.ok()) {
       return absl::Status(response.status().code(),
                           absl::StrCat(name(), ": token from ", realm, ": ",
@@ -336,7 +355,9 @@ std::string RegistryClient::Describe(HttpResponse& response) {
 absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
     const std::function<HttpRequest()>& make, absl::string_view actions,
     const std::vector<std::string>& extra_repositories, int attempts) {
-  const int tries = attempts > 0 ? attempts : options_.attempts;
+  const int tries = attempts > 0        ? attempts
+                    : host_attempts_ > 0 ? host_attempts_
+                                         : options_.attempts;
   std::string scope =
       absl::StrCat("repository:", reference_.repository, ":", actions);
   for (const std::string& repo : extra_repositories)
@@ -345,9 +366,12 @@ absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
   absl::Status last;
   for (int attempt = 0; attempt < tries; ++attempt) {
     HttpRequest request = make();
+    if (absl::StartsWith(request.url, host().api_root)) {
+      for (const std::string& h : host().headers) request.headers.push_back(h);
+    }
     if (std::string auth = AuthorizationFor(scope); !auth.empty())
       request.headers.push_back("Authorization: " + auth);
-    auto response = Send(request, tls_);
+    auto response = Send(request, host().tls);
     if (!response.ok()) {
       last = response.status();
       if (!absl::IsUnavailable(last) ||
@@ -383,6 +407,46 @@ absl::StatusOr<std::unique_ptr<HttpResponse>> RegistryClient::Request(
 }
 
 absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(
+    absl::string_view reference) {
+  if (hosts_.size() == 1) return GetManifestFrom(reference);
+  // Mirrors first, as hosts.toml lists them: a host that is down, fails or
+  // lacks the manifest gives way to the next; the one that serves it serves
+  // the blobs too.
+  const bool by_digest = absl::StartsWith(reference, "sha256:");
+  std::vector<std::string> tried;
+  absl::Status last;
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    if (!(by_digest ? hosts_[i].pull : hosts_[i].resolve)) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      host_ = i;
+    }
+    const bool more = i + 1 < hosts_.size();
+    host_attempts_ = more ? std::min(options_.attempts, 2) : 0;
+    auto m = GetManifestFrom(reference);
+    host_attempts_ = 0;
+    if (m.ok()) return m;
+    last = m.status();
+    // What a mirror cannot change: a manifest that does not match its
+    // digest, one that is not an image.
+    if (absl::IsDataLoss(last) || absl::IsInvalidArgument(last) ||
+        absl::IsUnimplemented(last)) {
+      return last;
+    }
+    tried.push_back(absl::StrCat(hosts_[i].url, " (", last.message(), ")"));
+  }
+  if (tried.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name(), ": no host of ", options_.hosts_dir, "/", reference_.domain,
+        "/hosts.toml may ", by_digest ? "pull" : "resolve", " ", reference));
+  }
+  return absl::Status(last.code(),
+                      absl::StrCat(name(), ": manifest ", reference,
+                                   ": every host failed: ",
+                                   absl::StrJoin(tried, "; ")));
+}
+
+absl::StatusOr<FetchedManifest> RegistryClient::GetManifestFrom(
     absl::string_view reference) {
   const std::string path = absl::StrCat("manifests/", reference);
   auto response =

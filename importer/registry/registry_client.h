@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "importer/image/image_source.h"
 #include "importer/oci/descriptor.h"
+#include "importer/registry/hosts_config.h"
 #include "importer/registry/http_client.h"
 #include "importer/registry/registry_options.h"
 #include "importer/registry/registry_reference.h"
@@ -69,15 +70,21 @@ class RegistryClient {
   static std::string Describe(HttpResponse& response);
   const RegistryOptions& options() const { return options_; }
 
-  // scheme://host/v2/REPOSITORY/`path`
+  // scheme://host/v2/REPOSITORY/`path`, on the host in use.
   std::string Url(absl::string_view path) const;
+
+  // For a push: the first host with the push capability (the registry,
+  // unless hosts.toml says otherwise).
+  absl::Status UsePushHost();
 
  private:
   RegistryClient(RegistryReference reference, RegistryOptions options,
-                 TlsOptions tls)
+                 std::vector<RegistryHost> hosts)
       : reference_(std::move(reference)),
         options_(std::move(options)),
-        tls_(std::move(tls)) {}
+        hosts_(std::move(hosts)) {}
+  absl::StatusOr<FetchedManifest> GetManifestFrom(absl::string_view reference);
+  const RegistryHost& host() const { return hosts_[host_]; }
 
   absl::Status Authenticate(const HttpResponse& unauthorized,
                             const std::string& scope);
@@ -86,7 +93,11 @@ class RegistryClient {
 
   RegistryReference reference_;
   RegistryOptions options_;
-  TlsOptions tls_;
+  // Where requests go: the hosts hosts.toml names, then the registry; the
+  // first that serves the manifest serves the rest.
+  std::vector<RegistryHost> hosts_;
+  size_t host_ = 0;
+  int host_attempts_ = 0;  // a mirror with hosts after it: tried briefly
   std::mutex mu_;
   std::mutex auth_mu_;  // one authentication at a time
   std::optional<FoundCredentials> credentials_;

@@ -15,6 +15,8 @@ struct RegistryOptions {
   CredentialOptions credentials;
   // containerd's hosts.d layout: ca.crt, client.cert and client.key.
   std::string cert_dir;
+  // containerd's hosts.toml folder (mirrors, per-host TLS); empty: none.
+  std::string hosts_dir;
   bool tls_verify = true;
   bool plain_http = false;  // http:// instead of https://
   int attempts = 5;         // per request, on failures worth retrying

@@ -265,6 +265,7 @@ absl::StatusOr<PushReport> PushImage(image::ImageSource& source,
   }
   auto client = RegistryClient::Create(*ref, options);
   if (!client.ok()) return client.status();
+  if (absl::Status s = (*client)->UsePushHost(); !s.ok()) return s;
   auto blobs = image::ListBlobs(source);
   if (!blobs.ok()) return blobs.status();
 

@@ -457,6 +457,44 @@ TEST_F(LinuxStageTest, AddUrlChecksumAndHereDocuments) {
   ExpectNothingLeft();
 }
 
+// An airgapped build: the builder image by its Docker Hub name, pulled
+// from the mirror hosts.toml names, after a mirror that is down.
+TEST_F(LinuxStageTest, HostsDirMirrorsAsNodesConfigureThem) {
+  const std::string hosts = dir_.Join("certs.d");
+  const int down = FreeLoopbackPort(), down2 = FreeLoopbackPort();
+  fs::create_directories(hosts + "/docker.io");
+  std::ofstream(hosts + "/docker.io/hosts.toml")
+      << "server = \"http://127.0.0.1:" << down2 << "\"\n\n"
+      << "[host.\"http://127.0.0.1:" << down << "\"]\n"
+      << "  capabilities = [\"pull\", \"resolve\"]\n\n"
+      << "[host.\"http://" << shared_->registry->host() << "\"]\n"
+      << "  capabilities = [\"pull\", \"resolve\"]\n";
+  RunResult built = RunCommand(
+      {"env", "TMPDIR=" + tmp_, kHpcimg, "build", "--hosts-dir", hosts,
+       "--build-arg", "DOWNLOADS=" + shared_->downloads, "--output",
+       "oci:" + dir_.Join("mirrored") + ":v1", context_});
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+  EXPECT_EQ(ReadLayout(dir_.Join("mirrored")).files.at("Files/kube-proxy/kube-proxy.exe").data,
+            shared_->kube_proxy);
+  EXPECT_THAT(shared_->registry->Log(), HasSubstr("/v2/curlimages/curl/manifests/latest"));
+
+  // Every host down: the error names each one tried.
+  std::ofstream(hosts + "/docker.io/hosts.toml")
+      << "server = \"http://127.0.0.1:" << down2 << "\"\n\n"
+      << "[host.\"http://127.0.0.1:" << down << "\"]\n";
+  RunResult failed = RunCommand(
+      {"env", "TMPDIR=" + tmp_, kHpcimg, "build", "--hosts-dir", hosts,
+       "--build-arg", "DOWNLOADS=" + shared_->downloads, "--output",
+       "oci:" + dir_.Join("none") + ":v1", context_});
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_THAT(failed.output,
+              AllOf(HasSubstr("every host failed"),
+                    HasSubstr(absl::StrCat("http://127.0.0.1:", down, " (")),
+                    HasSubstr(absl::StrCat("http://127.0.0.1:", down2, " ("))));
+  EXPECT_FALSE(fs::exists(dir_.Join("none")));
+  ExpectNothingLeft();
+}
+
 // buildah bud builds the same Linux stage; the files COPY --from takes are
 // the same: names, bytes, modes, link targets.
 TEST_F(LinuxStageTest, BuildahBuildsTheSameStage) {
