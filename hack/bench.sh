@@ -11,6 +11,9 @@
 #   pull    ctr images pull (with unpack) of that image from a local registry
 #   registry hpcimg copy of that image from the registry into oci: and from
 #           oci: to a new repository, against skopeo copy of the same
+#   build   the Linux stage of a flannel-shaped Dockerfile (a 100 MiB builder
+#           image, two RUNs through runc, COPY --from) against buildah bud of
+#           the same stage; a 256 MiB layer applied into a root against tar -x
 #
 # Each figure is the best of 3 runs; a ratio is against the built-in store
 # (lower is better), and the plugin's also against the Go proxy's. Also the
@@ -41,6 +44,7 @@ done
 case "$json" in "" | /*) ;; *) json="$top/$json" ;; esac
 if [ "$quick" = 1 ]; then
   : "${BENCH_LAYER_MIB:=32}" "${BENCH_BLOB_MIB:=64}" "${BENCH_WRITER_MIB:=8}"
+  : "${BENCH_BUILDER_MIB:=32}" "${BENCH_APPLY_MIB:=64}"
 fi
 
 layer_mib=${BENCH_LAYER_MIB:-256}
@@ -50,6 +54,8 @@ runs=${BENCH_RUNS:-3}
 writers=${BENCH_WRITERS:-16}
 writer_mib=${BENCH_WRITER_MIB:-32}
 inject_runs_n=${BENCH_INJECT_RUNS:-5}
+builder_mib=${BENCH_BUILDER_MIB:-100}
+apply_mib=${BENCH_APPLY_MIB:-256}
 
 bash hack/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -171,6 +177,92 @@ done
 rm -rf "$work/pull-skopeo" "$work/pull-hpcimg"
 for key in pull_skopeo pull_hpcimg push_skopeo push_hpcimg; do reg_runs "$key"; done
 rm -rf "$layout"
+
+# --- build: Linux stages --------------------------------------------------------
+# The Linux stage of a flannel-shaped Dockerfile (a busybox builder image
+# with ${builder_mib} MiB more in its layer, from the local registry; two
+# RUNs that download and unzip over HTTP; COPY --from) built by hpcimg and,
+# as the peer, by buildah bud --target of the same stage, each from nothing
+# cached. And one ${apply_mib} MiB layer applied into a root by hpcimg,
+# against tar -x of the same layer.
+echo "== build: Linux stages" >&2
+bw="$work/build"
+mkdir -p "$bw/ctx" "$bw/http" "$bw/tmp"
+umoci init --layout "$bw/builder" >/dev/null
+umoci new --image "$bw/builder:latest" >/dev/null
+umoci unpack --image "$bw/builder:latest" "$bw/bundle" >/dev/null
+mkdir -p "$bw/bundle/rootfs/bin" "$bw/bundle/rootfs/opt/sdk" "$bw/bundle/rootfs/tmp"
+cp /bin/busybox "$bw/bundle/rootfs/bin/"
+for a in $(/bin/busybox --list); do [ -e "$bw/bundle/rootfs/bin/$a" ] || ln -s busybox "$bw/bundle/rootfs/bin/$a"; done
+for i in $(seq 1 $((builder_mib / 4))); do head -c $((4 << 20)) /dev/urandom >"$bw/bundle/rootfs/opt/sdk/lib$i.so"; done
+umoci repack --image "$bw/builder:latest" "$bw/bundle" >/dev/null
+rm -rf "$bw/bundle"
+skopeo copy -q --dest-tls-verify=false "oci:$bw/builder:latest" "docker://127.0.0.1:$port/bench/builder:latest"
+head -c $((8 << 20)) /dev/urandom >"$bw/flannel.exe"
+python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.write(sys.argv[2], "flannel.exe"); z.close()' \
+  "$bw/http/cni.zip" "$bw/flannel.exe"
+http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$bw/http" && exec python3 -m http.server --bind 127.0.0.1 "$http_port" >/dev/null 2>&1) &
+pids+=($!)
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break; sleep 0.1; done
+cat >"$bw/ctx/Dockerfile" <<DOCKERFILE
+ARG BASE="mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0"
+FROM --platform=linux/amd64 bench/builder AS bins
+WORKDIR /flannel
+RUN wget -q -O cni.zip http://127.0.0.1:$http_port/cni.zip && unzip -q cni.zip && rm cni.zip
+RUN sha256sum flannel.exe > flannel.exe.sha256 && ls /opt/sdk | wc -l > libs.txt
+FROM \$BASE
+COPY --from=bins /flannel/flannel.exe /flannel/flannel.exe.sha256 /k/flannel/
+ENTRYPOINT ["PowerShell"]
+DOCKERFILE
+printf 'unqualified-search-registries = ["docker.io"]\nshort-name-mode = "permissive"\n[[registry]]\nprefix = "localhost/bench/builder"\nlocation = "127.0.0.1:%s/bench/builder"\ninsecure = true\n[[registry]]\nprefix = "docker.io/bench/builder"\nlocation = "127.0.0.1:%s/bench/builder"\ninsecure = true\n' \
+  "$port" "$port" >"$bw/registries.conf"
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$bw/policy.json"
+for i in $(seq "$runs"); do
+  rm -rf "$bw/out"
+  timed "$work/build.hpcimg.$i" env TMPDIR="$bw/tmp" "$top/build/bin/hpcimg" build -q --plain-http \
+    --base "bench/builder=docker://127.0.0.1:$port/bench/builder:latest" --output "oci:$bw/out:v1" "$bw/ctx"
+  rm -rf "$bw/buildah"
+  timed "$work/build.buildah.$i" env CONTAINERS_REGISTRIES_CONF="$bw/registries.conf" \
+    buildah --root "$bw/buildah/root" --runroot "$bw/buildah/run" --storage-driver vfs \
+    bud -q --signature-policy "$bw/policy.json" --network host --target bins -t bins:bench "$bw/ctx"
+  rm -rf "$bw/buildah"
+done
+for key in hpcimg buildah; do
+  min $(cat "$work"/build."$key".*.s) >"$work/build.$key.best"
+  cat "$work"/build."$key".*.rss | sort -g | tail -n1 >"$work/build.$key.peak"
+done
+# One layer of ${apply_mib} MiB in files of 16 MiB, applied: hpcimg (a build
+# whose Linux stage is that image) against tar -x.
+mkdir -p "$bw/apply/rootfs/data"
+for i in $(seq 1 $((apply_mib / 16))); do head -c $((16 << 20)) /dev/urandom >"$bw/apply/rootfs/data/f$i"; done
+tar -C "$bw/apply/rootfs" -cf "$bw/apply/layer.tar" data
+rm -rf "$bw/apply/rootfs"
+ad=$(sha256sum "$bw/apply/layer.tar" | cut -d' ' -f1)
+as=$(stat -c %s "$bw/apply/layer.tar")
+mkdir -p "$bw/apply/img/blobs/sha256"
+mv "$bw/apply/layer.tar" "$bw/apply/img/blobs/sha256/$ad"
+acfg=$(printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ad")
+acd=$(printf '%s' "$acfg" | sha256sum | cut -d' ' -f1)
+printf '%s' "$acfg" >"$bw/apply/img/blobs/sha256/$acd"
+aman=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+  "$acd" "${#acfg}" "$ad" "$as")
+amd=$(printf '%s' "$aman" | sha256sum | cut -d' ' -f1)
+printf '%s' "$aman" >"$bw/apply/img/blobs/sha256/$amd"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+  "$amd" "${#aman}" >"$bw/apply/img/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$bw/apply/img/oci-layout"
+mkdir -p "$bw/apply/ctx"
+printf 'FROM --platform=linux/amd64 layer AS big\nFROM base:\nCOPY --from=big /data/f1 /f1\n' >"$bw/apply/ctx/Dockerfile"
+for i in $(seq "$runs"); do
+  sync; rm -rf "$bw/apply/out" "$bw/apply/tarx"
+  timed "$work/apply.hpcimg.$i" env TMPDIR="$bw/tmp" "$top/build/bin/hpcimg" build -q \
+    --base "layer=oci:$bw/apply/img:v1" --output "oci:$bw/apply/out:v1" "$bw/apply/ctx"
+  mkdir -p "$bw/apply/tarx"; sync
+  timed "$work/apply.tar.$i" tar -C "$bw/apply/tarx" -xf "$bw/apply/img/blobs/sha256/$ad"
+done
+rm -rf "$bw/apply/tarx" "$bw/apply/out"
+for key in hpcimg tar; do min $(cat "$work"/apply."$key".*.s) >"$work/apply.$key.best"; done
 
 # --- one store -----------------------------------------------------------------
 # bench_store NAME: starts containerd on store NAME (builtin: its own content
@@ -354,6 +446,14 @@ printf 'hpcimg peak RSS: %s KiB pulling, %s KiB pushing (target <= 65536); skope
   "$(fig reg.pull_hpcimg.peak)" "$(fig reg.push_hpcimg.peak)" \
   "$(fig reg.pull_skopeo.peak)" "$(fig reg.push_skopeo.peak)"
 
+printf '\n%-7s %-48s %9s %9s %7s %7s\n' "bench" "what (Linux build stages)" "peer" "hpcimg" "ratio" "target"
+printf '%-7s %-48s %8.3fs %8.3fs %7s %7s\n' build "flannel-shaped stage, ${builder_mib} MiB builder (buildah)" \
+  "$(fig build.buildah.best)" "$(fig build.hpcimg.best)" "$(ratio "$(fig build.hpcimg.best)" "$(fig build.buildah.best)")" "<= 1.0"
+printf '%-7s %-48s %8.3fs %8.3fs %7s %7s\n' apply "a ${apply_mib} MiB layer into a root (tar -x)" \
+  "$(fig apply.tar.best)" "$(fig apply.hpcimg.best)" "$(ratio "$(fig apply.hpcimg.best)" "$(fig apply.tar.best)")" "<= 1.2"
+printf 'hpcimg build peak RSS: %s KiB (target <= 65536); buildah bud: %s KiB\n' \
+  "$(fig build.hpcimg.peak)" "$(fig build.buildah.peak)"
+
 printf '\nbase image: generated in %s ms (target <= 5); registered in k8s.io %s ms after containerd answered (median of %s: %s; target <= 50)\n' \
   "$generate_ms" "$inject_ms" "$inject_runs_n" "${inject_runs[*]}"
 printf '\nRSS, KiB          %10s %10s %7s\n' plugin "Go proxy" target
@@ -380,6 +480,8 @@ if [ -n "$json" ]; then
     for key in pull_skopeo pull_hpcimg push_skopeo push_hpcimg; do
       printf '%s    "registry.%s": %s' "$sep" "$key" "$(fig "reg.$key.best")"
     done
+    for key in hpcimg buildah; do printf '%s    "build.linux_stage.%s": %s' "$sep" "$key" "$(fig "build.$key.best")"; done
+    for key in hpcimg tar; do printf '%s    "build.apply.%s": %s' "$sep" "$key" "$(fig "apply.$key.best")"; done
     printf '\n  },\n  "ratios": {\n'
     sep=""
     for key in read import pull; do
@@ -396,12 +498,16 @@ if [ -n "$json" ]; then
       printf '%s    "registry.%s.hpcimg/skopeo": %s' "$sep" "$op" \
         "$(ratio "$(fig "reg.${op}_hpcimg.best")" "$(fig "reg.${op}_skopeo.best")")"
     done
+    printf '%s    "build.linux_stage.hpcimg/buildah": %s' "$sep" \
+      "$(ratio "$(fig build.hpcimg.best)" "$(fig build.buildah.best)")"
+    printf '%s    "build.apply.hpcimg/tar": %s' "$sep" "$(ratio "$(fig apply.hpcimg.best)" "$(fig apply.tar.best)")"
     printf '\n  },\n  "milliseconds": {"base_image.generate": %s, "base_image.inject_median": %s, "base_image.inject_runs": [%s]},\n' \
       "$generate_ms" "$inject_ms" "$(IFS=,; echo "${inject_runs[*]}")"
     printf '  "rss_kib": {"plugin.idle": %s, "goproxy.idle": %s, "plugin.writers": %s, "goproxy.writers": %s,' \
       "$(fig plugin.rss_idle)" "$(fig goproxy.rss_idle)" "$(fig plugin.rss_writers)" "$(fig goproxy.rss_writers)"
-    printf ' "hpcimg.import.content": %s, "hpcimg.import.direct": %s, "hpcimg.registry.pull": %s, "hpcimg.registry.push": %s},\n' \
+    printf ' "hpcimg.import.content": %s, "hpcimg.import.direct": %s, "hpcimg.registry.pull": %s, "hpcimg.registry.push": %s,' \
       "$(fig hpcimg.content.rss)" "$(fig hpcimg.direct.rss)" "$(fig reg.pull_hpcimg.peak)" "$(fig reg.push_hpcimg.peak)"
+    printf ' "hpcimg.build": %s, "buildah.bud": %s},\n' "$(fig build.hpcimg.peak)" "$(fig build.buildah.peak)"
     printf '  "writers_failed": {"plugin": %s, "goproxy": %s}\n}\n' \
       "$(fig plugin.writers_failed)" "$(fig goproxy.writers_failed)"
   } >"$json"
