@@ -236,6 +236,7 @@ done
 # whose Linux stage is that image) against tar -x.
 mkdir -p "$bw/apply/rootfs/data"
 for i in $(seq 1 $((apply_mib / 16))); do head -c $((16 << 20)) /dev/urandom >"$bw/apply/rootfs/data/f$i"; done
+echo applied >"$bw/apply/rootfs/data/stamp"  # what the Windows stage copies: a few bytes
 tar -C "$bw/apply/rootfs" -cf "$bw/apply/layer.tar" data
 rm -rf "$bw/apply/rootfs"
 ad=$(sha256sum "$bw/apply/layer.tar" | cut -d' ' -f1)
@@ -253,7 +254,7 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
   "$amd" "${#aman}" >"$bw/apply/img/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' >"$bw/apply/img/oci-layout"
 mkdir -p "$bw/apply/ctx"
-printf 'FROM --platform=linux/amd64 layer AS big\nFROM base:\nCOPY --from=big /data/f1 /f1\n' >"$bw/apply/ctx/Dockerfile"
+printf 'FROM --platform=linux/amd64 layer AS big\nFROM base:\nCOPY --from=big /data/stamp /stamp\n' >"$bw/apply/ctx/Dockerfile"
 for i in $(seq "$runs"); do
   sync; rm -rf "$bw/apply/out" "$bw/apply/tarx"
   timed "$work/apply.hpcimg.$i" env TMPDIR="$bw/tmp" "$top/build/bin/hpcimg" build -q \
