@@ -25,6 +25,7 @@
 #include "importer/dockerfile/layer_writer.h"
 #include "importer/dockerfile/linux_path.h"
 #include "importer/dockerfile/linux_stage.h"
+#include "importer/dockerfile/stage_graph.h"
 #include "importer/dockerfile/url_download.h"
 #include "importer/dockerfile/windows_path.h"
 #include "importer/dockerfile/word_expansion.h"
@@ -66,6 +67,7 @@ struct Stage {
   std::optional<FileTree> full_tree;
   // A Linux build stage's root file system; null for a Windows stage.
   std::shared_ptr<LinuxStage> linux;
+  bool skipped = false;  // not needed by the target: nothing dispatched
   int instructions = 0;  // in the stage, FROM included: "[bins 2/3]"
   int step = 0;          // the one being dispatched
 };
@@ -610,6 +612,11 @@ absl::StatusOr<Stage*> Builder::EarlierStage(const Instruction& in,
     if (&stage == &stages_.back()) break;  // not the stage being built
     if ((!stage.name.empty() && stage.name == lower) ||
         (numeric && stage.index == index)) {
+      if (stage.skipped) {
+        return Error(in, absl::StrCat("--from=", from,
+                                      ": that stage was not built (its name "
+                                      "could not be read before the build)"));
+      }
       return &stage;
     }
   }
@@ -1087,14 +1094,48 @@ absl::StatusOr<BuildResult> Builder::Run() {
         file_.name, ":1: # syntax=", file_.syntax,
         " is read and ignored: hpcimg reads Dockerfiles itself"));
   }
-  for (const Instruction& in : file_.instructions) {
+  // The global ARGs first (they all come before the first FROM), so the
+  // stages' references can be read before anything is built.
+  size_t first = 0;
+  for (; first < file_.instructions.size(); ++first) {
+    const Instruction& in = file_.instructions[first];
+    if (in.keyword == "FROM") break;
+    if (in.keyword != "ARG") {
+      return Error(in, absl::StrCat(in.keyword,
+                                    " before the first FROM; only ARG may "
+                                    "come first"));
+    }
+    if (absl::Status s = GlobalArg(in); !s.ok()) return s;
+  }
+  std::vector<StageDependencies> graph;
+  for (size_t i = first; i < file_.instructions.size(); ++i) {
+    const Instruction& in = file_.instructions[i];
     if (in.keyword == "FROM") {
       stage_sizes_.push_back(1);
-    } else if (!stage_sizes_.empty()) {
-      ++stage_sizes_.back();
+      StageDependencies d;
+      auto words = ExpandWords(in.arguments, global_args_, file_.escape);
+      if (words.ok() && !words->empty()) {
+        d.from = absl::AsciiStrToLower((*words)[0]);
+        if (words->size() == 3) d.name = absl::AsciiStrToLower((*words)[2]);
+      }
+      graph.push_back(std::move(d));
+      continue;
+    }
+    ++stage_sizes_.back();
+    for (const auto& [flag, value] : in.flags) {
+      if (flag != "from" || in.keyword != "COPY") continue;
+      auto ref = ExpandWord(value, global_args_, file_.escape);
+      if (!ref.ok() || absl::StrContains(value, "$")) {
+        graph.back().unresolved = true;  // a stage ARG may set it
+      } else {
+        graph.back().copy_from.push_back(absl::AsciiStrToLower(*ref));
+      }
     }
   }
-  for (const Instruction& in : file_.instructions) {
+  const std::vector<bool> needed =
+      StagesToBuild(graph, absl::AsciiStrToLower(options_.target));
+  for (size_t i = first; i < file_.instructions.size(); ++i) {
+    const Instruction& in = file_.instructions[i];
 #ifdef HPC_HAVE_LINUX_STAGES
     if (options_.interrupt != nullptr && options_.interrupt->requested()) {
       return absl::CancelledError(absl::StrCat(
@@ -1106,9 +1147,19 @@ absl::StatusOr<BuildResult> Builder::Run() {
       if (!stages_.empty()) {
         if (absl::Status s = FinishStage(stages_.back()); !s.ok()) return s;
       }
+      if (!needed[stages_.size()]) {
+        // Not built: only its name is kept, for --target and messages.
+        Stage skipped;
+        skipped.index = stages_.size();
+        skipped.name = graph[stages_.size()].name;
+        skipped.skipped = true;
+        stages_.push_back(std::move(skipped));
+        continue;
+      }
       if (absl::Status s = From(in); !s.ok()) return s;
       continue;
     }
+    if (!stages_.empty() && stages_.back().skipped) continue;
     if (stages_.empty()) {
       if (in.keyword == "ARG") {
         if (absl::Status s = GlobalArg(in); !s.ok()) return s;

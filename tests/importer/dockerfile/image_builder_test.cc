@@ -393,6 +393,31 @@ TEST_F(ImageBuilderTest, CopyHereDocuments) {
               HasSubstr("--checksum checks what ADD fetches from a URL"));
 }
 
+TEST_F(ImageBuilderTest, OnlyTheStagesTheTargetNeedsAreBuilt) {
+  Write("a.txt", "a");
+  // The Linux stage nobody copies from would need runc and an image that
+  // does not exist: it is not built. The stage FROM copies through is.
+  const std::string dockerfile =
+      "FROM --platform=linux/amd64 example.invalid/never:v1 AS unused\n"
+      "RUN exit 1\n"
+      "FROM base: AS files\n"
+      "COPY a.txt C:/a.txt\n"
+      "FROM base: AS other\n"
+      "COPY --from=unused /x C:/x\n"
+      "FROM base:\n"
+      "COPY --from=files C:/a.txt C:/b.txt\n";
+  BuildOptions offline;
+  offline.offline = true;
+  Built b = Build(dockerfile, offline);
+  ASSERT_EQ(b.layers.size(), 2u);
+  EXPECT_EQ(LayerFiles(*b.image, b.layers[1])["Files/b.txt"], "a");
+  // --target other needs the unused stage, which then fails.
+  BuildOptions other = offline;
+  other.target = "other";
+  EXPECT_THAT(ErrorOf(dockerfile, other),
+              AllOf(HasSubstr("Dockerfile:1:"), HasSubstr("example.invalid/never:v1")));
+}
+
 TEST_F(ImageBuilderTest, LinuxFinalStageIsRefused) {
   EXPECT_THAT(ErrorOf("FROM --platform=linux/amd64 scratch AS bins\n"),
               AllOf(HasSubstr("\"bins\", is a Linux build stage"),
