@@ -377,7 +377,8 @@ TEST_F(LinuxStageTest, InterruptedMidRunLeavesNothing) {
   std::ofstream(context_ + "/Dockerfile.sleep")
       << "FROM --platform=linux/amd64 curlimages/curl AS bins\n"
          "RUN echo sleeping && sleep 31337\n"
-         "FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n";
+         "FROM mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n"
+         "COPY --from=bins /etc/passwd /passwd\n";
   const std::string log = dir_.Join("build.log");
   Subprocess build({"env", "TMPDIR=" + tmp_, kHpcimg, "build", "--plain-http",
                     "--base",
