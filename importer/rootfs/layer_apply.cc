@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -252,6 +255,62 @@ class Applier {
   std::set<std::string> written_;
 };
 
+// SHA-256 on a thread of its own, so a layer is hashed while the reader
+// fetches the next chunk and the applier writes this one: Update copies
+// the chunk into the buffer not being hashed, waits for the chunk before
+// it, hands this one over and returns.
+class BackgroundDigester {
+ public:
+  BackgroundDigester() : thread_([this] { Loop(); }) {}
+  ~BackgroundDigester() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Update(absl::string_view chunk) {
+    std::string& copy = buffers_[next_];
+    next_ ^= 1;
+    copy.assign(chunk.data(), chunk.size());  // the other buffer may be busy
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+    chunk_ = copy;
+    busy_ = true;
+    cv_.notify_all();
+  }
+  oci::Digest Finish() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !busy_; });
+    return digester_.Current();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return busy_ || stop_; });
+      if (!busy_) return;
+      const absl::string_view chunk = chunk_;
+      lock.unlock();
+      digester_.Update(chunk);
+      lock.lock();
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  oci::Digester digester_;
+  std::string buffers_[2];
+  int next_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  absl::string_view chunk_;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 absl::StatusOr<ApplyStats> ApplyLayer(const RootDir& root,
@@ -270,7 +329,7 @@ absl::StatusOr<ApplyStats> ApplyImageLayer(const RootDir& root,
   const std::string name =
       absl::StrCat(source.name(), ": layer ", layer.digest.str());
   const bool verified = (*stream)->verifies();
-  oci::Digester digester;
+  BackgroundDigester digester;
   int64_t total = 0;
   bool ended = false;
   auto reader = archive::ArchiveReader::OpenStream(
@@ -308,10 +367,10 @@ absl::StatusOr<ApplyStats> ApplyImageLayer(const RootDir& root,
                                             " bytes, not the ", layer.size,
                                             " its descriptor declares"));
   }
-  if (!verified && digester.Current() != layer.digest) {
+  const oci::Digest actual = digester.Finish();
+  if (!verified && actual != layer.digest) {
     return absl::DataLossError(
-        absl::StrCat(name, ": does not match its digest (",
-                     digester.Current().str(), ")"));
+        absl::StrCat(name, ": does not match its digest (", actual.str(), ")"));
   }
   return stats;
 }
