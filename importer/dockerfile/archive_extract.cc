@@ -110,7 +110,7 @@ absl::Status ExtractArchive(const std::string& archive_file,
     if (!path) continue;
     switch (entry.type) {
       case archive::ArchiveEntry::Type::kDirectory:
-        tree[*path] = FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+        tree[*path] = FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""};
         break;
       case archive::ArchiveEntry::Type::kFile: {
         if (entry.size > options.limits.max_entry_bytes) {
@@ -130,7 +130,7 @@ absl::Status ExtractArchive(const std::string& archive_file,
         if (absl::Status s = WriteEntry(**reader, file, name, &size); !s.ok())
           return s;
         total += size;
-        tree[*path] = FileNode{FileNode::Type::kFile, file, size, 0644};
+        tree[*path] = FileNode{FileNode::Type::kFile, file, size, 0644, ""};
         break;
       }
       case archive::ArchiveEntry::Type::kHardlink: {

@@ -39,7 +39,7 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
     text << in.rdbuf();
     ignore = DockerIgnore::Parse(text.str());
   }
-  context.tree_["/"] = FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+  context.tree_["/"] = FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""};
   for (auto it = fs::recursive_directory_iterator(
            root, fs::directory_options::none, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -77,7 +77,7 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
     }
     if (fs::is_directory(status)) {
       context.tree_[image_path] =
-          FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+          FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""};
     } else if (fs::is_regular_file(status)) {
       auto size = static_cast<int64_t>(fs::file_size(file, ec));
       if (ec) {
@@ -88,13 +88,13 @@ absl::StatusOr<BuildContext> BuildContext::Open(const std::string& directory) {
                                (fs::perms::owner_exec | fs::perms::group_exec |
                                 fs::perms::others_exec)) != fs::perms::none;
       context.tree_[image_path] = FileNode{FileNode::Type::kFile, p.string(),
-                                           size, executable ? 0755 : 0644};
+                                           size, executable ? 0755 : 0644, ""};
       // Keep the parents of a kept file, even inside an excluded directory.
       for (fs::path parent = fs::path(image_path).parent_path();
            parent != "/" && !context.tree_.count(parent.string());
            parent = parent.parent_path()) {
         context.tree_[parent.string()] =
-            FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+            FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""};
       }
     } else {
       context.refused_[relative] = "is not a file or directory";

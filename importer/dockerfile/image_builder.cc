@@ -598,7 +598,7 @@ absl::StatusOr<const FileTree*> Builder::FullTree(Stage& stage) {
     unlink(file.c_str());
   }
   for (const auto& [path, node] : stage.added) tree[path] = node;
-  tree.try_emplace("/", FileNode{FileNode::Type::kDirectory, "", 0, 0755});
+  tree.try_emplace("/", FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""});
   stage.full_tree = std::move(tree);
   return &*stage.full_tree;
 }
@@ -845,7 +845,7 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       m.name = name;
       m.node = FileNode{FileNode::Type::kFile, file,
                         static_cast<int64_t>(content.size()),
-                        chmod.value_or(0644)};
+                        chmod.value_or(0644), ""};
       downloads.insert(file);
       matches.push_back(std::move(m));
       continue;
@@ -860,7 +860,7 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
       SourceMatch m;
       m.name = got->name;
       m.node = FileNode{FileNode::Type::kFile, got->file, got->size,
-                        chmod.value_or(0600)};
+                        chmod.value_or(0600), ""};
       downloads.insert(got->file);
       matches.push_back(std::move(m));
       continue;
@@ -943,7 +943,7 @@ absl::Status Builder::Copy(Stage& stage, const Instruction& in, bool add) {
           [&](const std::string& path) -> std::optional<std::string> {
         return path.empty() ? into : join(into, path);
       };
-      files[into] = FileNode{FileNode::Type::kDirectory, "", 0, 0755};
+      files[into] = FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""};
       if (absl::Status s =
               ExtractArchive(m.node.host_path, m.name, extract, files);
           !s.ok()) {

@@ -87,10 +87,10 @@ absl::StatusOr<WrittenLayer> WriteLayer(const FileTree& files, absl::Time mtime,
          slash != 0 && slash != std::string::npos;
          slash = path.rfind('/', slash - 1)) {
       all.try_emplace(path.substr(0, slash),
-                      FileNode{FileNode::Type::kDirectory, "", 0, 0755});
+                      FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""});
     }
   }
-  all.try_emplace("/", FileNode{FileNode::Type::kDirectory, "", 0, 0755});
+  all.try_emplace("/", FileNode{FileNode::Type::kDirectory, "", 0, 0755, ""});
 
   FileSink out(file);
   if (!out.ok()) return Errno("create", file);

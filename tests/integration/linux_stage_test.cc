@@ -565,8 +565,9 @@ TEST_F(LinuxStageTest, BuildahBuildsTheSameStage) {
     ASSERT_TRUE(mine.count(path)) << path;
     EXPECT_EQ(mine[path].type, e.type) << path;
     EXPECT_EQ(mine[path].data, e.data) << path;
-    if (e.type != archive::ArchiveEntry::Type::kSymlink)
+    if (e.type != archive::ArchiveEntry::Type::kSymlink) {
       EXPECT_EQ(mine[path].mode, e.mode) << path;
+    }
     EXPECT_EQ(mine[path].link, e.link) << path;
   }
   EXPECT_EQ(l.files.at("Files/kube-proxy/kube-proxy.exe").data,
