@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -245,6 +246,7 @@ absl::Status Builder::From(const Instruction& in) {
   Stage stage;
   stage.index = stages_.size();
   std::optional<rewrite::Platform> platform;
+  std::string applied;  // what the log says of a Linux stage's layers
   for (const auto& [flag, value] : in.flags) {
     if (flag != "platform") {
       return Error(in, absl::StrCat("FROM: unknown flag --", flag));
@@ -358,9 +360,16 @@ absl::Status Builder::From(const Instruction& in) {
                                       config->value("architecture", ""),
                                       "; build stages run linux/amd64"));
       }
+      const absl::Time started = absl::Now();
       auto root = LinuxStage::Create(&from->image(), manifest->layers(),
                                      StageOptions());
       if (!root.ok()) return Wrap(in, root.status());
+      int64_t bytes = 0;
+      for (const oci::Descriptor& layer : manifest->layers()) bytes += layer.size;
+      applied = absl::StrFormat(" (%d layers, %.1f MiB, applied in %.3f s)",
+                                manifest->layers().size(),
+                                static_cast<double>(bytes) / (1 << 20),
+                                absl::ToDoubleSeconds(absl::Now() - started));
       stage.linux = std::move(*root);
       stage.shell = {"/bin/sh", "-c"};
     } else if (os != "windows") {
@@ -389,7 +398,7 @@ absl::Status Builder::From(const Instruction& in) {
   stage.instructions = stage_sizes_.empty() ? 1 : stage_sizes_[stage.index];
   stage.step = 1;
   if (stage.linux && options_.log) {
-    options_.log(absl::StrCat(StepPrefix(stage), in.text));
+    options_.log(absl::StrCat(StepPrefix(stage), in.text, applied));
   }
   stages_.push_back(std::move(stage));
   return absl::OkStatus();
