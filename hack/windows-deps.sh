@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes the static mingw-w64 sysroot that the Windows build links against:
 # gRPC, protobuf, abseil, c-ares, re2, zlib, OpenSSL, libarchive (with zstd,
-# lz4, bzip2 and xz), nlohmann-json and GoogleTest, each built from Debian's
-# source package of the version the Linux build uses.
+# lz4, bzip2 and xz), nlohmann-json, GoogleTest, libcurl (over that OpenSSL)
+# and cpp-httplib, each built from Debian's source package of the version the
+# Linux build uses.
 #
 # The sysroot is cached outside the checkout, under a key made of this
 # recipe, the toolchain file and the source versions:
@@ -36,7 +37,7 @@ tools=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools
   # installed so their versions name the sources below
   libgrpc++-dev libprotobuf-dev libabsl-dev libc-ares-dev libre2-dev libssl-dev
   zlib1g-dev libarchive-dev libzstd-dev liblz4-dev libbz2-dev liblzma-dev
-  libgtest-dev nlohmann-json3-dev)
+  libgtest-dev nlohmann-json3-dev libcurl4-openssl-dev libcpp-httplib-dev)
 missing=()
 for p in "${tools[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -67,7 +68,8 @@ fi
 sources=(zlib:zlib1g-dev abseil:libabsl-dev protobuf:libprotobuf-dev
   c-ares:libc-ares-dev re2:libre2-dev openssl:libssl-dev grpc:libgrpc++-dev
   libzstd:libzstd-dev lz4:liblz4-dev bzip2:libbz2-dev xz-utils:liblzma-dev
-  libarchive:libarchive-dev googletest:libgtest-dev nlohmann-json3:nlohmann-json3-dev)
+  libarchive:libarchive-dev googletest:libgtest-dev nlohmann-json3:nlohmann-json3-dev
+  curl:libcurl4-openssl-dev cpp-httplib:libcpp-httplib-dev)
 # The installed version when Debian still serves its source, else the
 # newest source Debian serves (a security update may have replaced it).
 source_version() {
@@ -94,9 +96,11 @@ if [ -f "$sysroot/.complete" ]; then
 fi
 $SUDO mkdir -p "$cache"
 $SUDO chown "$(id -u):$(id -g)" "$cache"
-# The work folder is keyed by the source versions alone: a library whose
-# own recipe is unchanged is not built again when another one's is.
-work=$cache/work-$(printf '%s\n' "${versions[@]}" | sha256sum | cut -c1-16)
+# One work folder for every recipe: each library's stamp (below) names its
+# recipe, its source version and the stamp of the library built before it,
+# so a changed library is built again with everything after it, and a
+# library added at the end builds alone.
+work=$cache/work
 prefix=$work/prefix
 mkdir -p "$work/src" "$prefix"
 log "building the mingw-w64 sysroot into $sysroot (work in $work)"
@@ -111,24 +115,29 @@ cmake_common=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64.cmake"
   -DCMAKE_CXX_STANDARD=17 -DCMAKE_C_FLAGS=-O2 -DCMAKE_CXX_FLAGS=-O2
   -DCMAKE_CROSSCOMPILING_EMULATOR=)
 
-# fetch NAME: unpacks the source package NAME=VERSION into $work/src/NAME
+# fetch NAME: unpacks the source package NAME=VERSION into $work/src/NAME-VERSION
 fetch() {
   local name=$1 ver
   for v in "${versions[@]}"; do [ "${v%%=*}" = "$name" ] && ver=${v#*=}; done
-  if [ ! -d "$work/src/$name" ]; then
+  local dir=$work/src/$name-$ver
+  if [ ! -d "$dir" ]; then
     local d; d=$(mktemp -d "$work/src/.$name.XXXX")
     (cd "$d" && apt-get source -qq "$name=$ver" >&2)
     local top; top=$(find "$d" -mindepth 1 -maxdepth 1 -type d | head -1)
-    mv "$top" "$work/src/$name"
+    mv "$top" "$dir"
     rm -rf "$d"
   fi
-  echo "$work/src/$name"
+  echo "$dir"
 }
 
-# step NAME: runs build_NAME once; a stamp of its recipe remembers it.
+# step NAME: runs build_NAME once; a stamp of its recipe, its source and
+# the previous step's stamp remembers it.
+previous_stamp=""
 step() {
   local name=$1 stamp
-  stamp=$(declare -f "build_$name" | sha256sum | cut -c1-16)
+  stamp=$( { declare -f "build_$name"; printf '%s\n' "${versions[@]}" | grep "^${2:-$name}=";
+             echo "$previous_stamp"; } | sha256sum | cut -c1-16)
+  previous_stamp=$stamp
   [ "$(cat "$work/$name.done" 2>/dev/null)" = "$stamp" ] && return 0
   local start=$SECONDS
   log "$name ..."
@@ -213,10 +222,10 @@ build_openssl() {
 build_grpc() {
   local s; s=$(fetch grpc)
   # Debian's patch that keeps configure from downloading opencensus-proto.
-  if [ -f "$s/debian/patches/no-opencensus.patch" ] && ! grep -q opencensus "$work/grpc.patched" 2>/dev/null; then
+  if [ -f "$s/debian/patches/no-opencensus.patch" ] && [ ! -f "$s/.hpc-patched" ]; then
     (cd "$s" && patch -p1 -N --dry-run < debian/patches/no-opencensus.patch >/dev/null &&
        patch -p1 -N < debian/patches/no-opencensus.patch) || true
-    echo opencensus > "$work/grpc.patched"
+    touch "$s/.hpc-patched"
   fi
   cmake_build "$s" "$work/b-grpc" -DgRPC_INSTALL=ON -DgRPC_BUILD_TESTS=OFF \
     -DgRPC_ABSL_PROVIDER=package -DgRPC_CARES_PROVIDER=package -DgRPC_PROTOBUF_PROVIDER=package \
@@ -275,14 +284,37 @@ build_googletest() {
   cmake_build "$s" "$work/b-googletest" -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON -Dgtest_disable_pthreads=OFF
 }
 
+build_curl() {
+  local s; s=$(fetch curl)
+  # HTTP and HTTPS only, over the sysroot's OpenSSL; Windows' own resolver
+  # on a thread. The library alone is installed: CMake's FindCURL finds it,
+  # and the project names what a static libcurl links (CMakeLists.txt).
+  cmake_build "$s" "$work/b-curl" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DHTTP_ONLY=ON \
+    -DCURL_USE_OPENSSL=ON -DCURL_USE_SCHANNEL=OFF -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBSSH=OFF \
+    -DUSE_LIBIDN2=OFF -DUSE_NGHTTP2=OFF -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DENABLE_ARES=OFF \
+    -DCURL_DISABLE_LDAP=ON -DENABLE_MANUAL=OFF -DCURL_CA_BUNDLE=none -DCURL_CA_PATH=none \
+    -DOPENSSL_ROOT_DIR="$prefix" -DOPENSSL_USE_STATIC_LIBS=ON -DCURL_ZLIB=ON \
+    -DZLIB_LIBRARY="$prefix/lib/libz.a" -DZLIB_INCLUDE_DIR="$prefix/include"
+  rm -rf "$prefix/lib/cmake/CURL" "$prefix/bin/curl-config" "$prefix/lib/pkgconfig/libcurl.pc"
+}
+
+build_cpp_httplib() {
+  # Header-only; Debian's package also builds it as a library, which the
+  # Windows build does not need.
+  local s; s=$(fetch cpp-httplib)
+  install -d "$prefix/include"
+  install -m644 "$s/httplib.h" "$prefix/include/"
+}
+
 build_nlohmann_json() {
   local s; s=$(fetch nlohmann-json3)
   cmake_build "$s" "$work/b-nlohmann_json" -DJSON_BuildTests=OFF -DJSON_Install=ON
 }
 
-for lib in zlib abseil protobuf c_ares re2 openssl grpc zstd lz4 bzip2 xz libarchive \
-  googletest nlohmann_json; do
-  step "$lib"
+# step name:source package, in build order
+for lib in zlib abseil protobuf c_ares:c-ares re2 openssl grpc zstd:libzstd lz4 bzip2 \
+  xz:xz-utils libarchive googletest nlohmann_json:nlohmann-json3 curl cpp_httplib:cpp-httplib; do
+  step "${lib%%:*}" "${lib#*:}"
 done
 
 rm -rf "$sysroot" "$sysroot.tmp"

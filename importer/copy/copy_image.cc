@@ -10,26 +10,13 @@
 #include "importer/transport/layout_writer.h"
 #include "importer/transport/oci_layout_source.h"
 #include "importer/unpack/unpack.h"
-#ifdef HPC_HAVE_REGISTRY
 #include "importer/registry/registry_push.h"
 #include "importer/registry/registry_source.h"
-#endif
 
 namespace hpc::copy {
 
 using transport::Transport;
 
-#ifndef HPC_HAVE_REGISTRY
-namespace {
-absl::Status NoRegistryClient(const transport::Reference& reference) {
-  return absl::UnimplementedError(absl::StrCat(
-      reference.text,
-      ": this build of hpcimg has no registry client; copy the image with "
-      "hpcimg on Linux (hpcimg copy docker://… oci-archive:FILE) and use "
-      "the archive"));
-}
-}  // namespace
-#endif
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     const transport::Reference& reference, const SourceOptions& options) {
@@ -60,18 +47,13 @@ absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
                                              reference.path);
     }
     case Transport::kDocker:
-#ifdef HPC_HAVE_REGISTRY
       return registry::OpenRegistryImage(reference.path, options.registry);
-#else
-      return NoRegistryClient(reference);
-#endif
   }
   return absl::InternalError("unknown transport");
 }
 
 std::vector<std::string> MountSources(const transport::Reference& source,
                                       const transport::Reference& destination) {
-#ifdef HPC_HAVE_REGISTRY
   if (source.transport != Transport::kDocker ||
       destination.transport != Transport::kDocker) {
     return {};
@@ -83,11 +65,6 @@ std::vector<std::string> MountSources(const transport::Reference& source,
     return {};
   }
   return {from->repository};
-#else
-  (void)source;
-  (void)destination;
-  return {};
-#endif
 }
 
 absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
@@ -161,7 +138,6 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       return absl::InvalidArgumentError(absl::StrCat(
           destination.text, ": base: is a source only; it cannot be written"));
     case Transport::kDocker: {
-#ifdef HPC_HAVE_REGISTRY
       registry::PushOptions push;
       push.jobs = options.jobs;
       push.include_nondistributable = options.include_nondistributable;
@@ -194,9 +170,6 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       report.blobs_written = pushed->uploaded;
       report.blobs_mounted = pushed->mounted;
       return report;
-#else
-      return NoRegistryClient(destination);
-#endif
     }
   }
   return absl::InternalError("unknown transport");

@@ -6,9 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "importer/oci/digester.h"
-#ifdef HPC_HAVE_REGISTRY
 #include "importer/registry/http_client.h"
-#endif
 
 namespace hpc::dockerfile {
 
@@ -35,7 +33,6 @@ absl::StatusOr<Download> DownloadUrl(const std::string& url,
   if (d.name.empty() || path.find("://") + 3 > path.rfind('/')) {
     d.name = "index.html";  // a bare host, as Docker names it
   }
-#ifdef HPC_HAVE_REGISTRY
   registry::HttpRequest request;
   request.url = url;
   auto response = registry::Send(request, registry::TlsOptions{});
@@ -75,11 +72,6 @@ absl::StatusOr<Download> DownloadUrl(const std::string& url,
                                             d.digest, ")"));
   }
   return d;
-#else
-  (void)max_bytes;
-  return absl::UnimplementedError(absl::StrCat(
-      "ADD ", url, ": this hpcimg has no HTTP client; build on Linux"));
-#endif
 }
 
 }  // namespace hpc::dockerfile

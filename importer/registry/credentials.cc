@@ -138,6 +138,8 @@ absl::StatusOr<FoundCredentials> FindCredentials(
     files.push_back({dir + "/config.json", "DOCKER_CONFIG"});
   } else if (std::string home = Env("HOME"); !home.empty()) {
     files.push_back({home + "/.docker/config.json", ""});
+  } else if (std::string profile = Env("USERPROFILE"); !profile.empty()) {
+    files.push_back({profile + "/.docker/config.json", ""});  // Windows
   }
   for (const auto& [path, named_by] : files) {
     found.looked_in.push_back(

@@ -175,6 +175,11 @@ absl::Status CurlResponse::Start(const HttpRequest& request,
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
   if (!tls.ca_file.empty())
     curl_easy_setopt(easy_, CURLOPT_CAINFO, tls.ca_file.c_str());
+#ifdef _WIN32
+  // No CA bundle ships with the Windows build: the system's store is the
+  // trust anchor there, beside any ca file the host names.
+  curl_easy_setopt(easy_, CURLOPT_SSL_OPTIONS, static_cast<long>(CURLSSLOPT_NATIVE_CA));
+#endif
   if (!tls.client_cert.empty()) {
     curl_easy_setopt(easy_, CURLOPT_SSLCERT, tls.client_cert.c_str());
     curl_easy_setopt(easy_, CURLOPT_SSLKEY, tls.client_key.c_str());

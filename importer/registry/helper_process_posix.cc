@@ -1,3 +1,5 @@
+#include "importer/registry/helper_process.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,11 +11,7 @@
 #include <cstring>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "importer/oci/json.h"
-#include "importer/registry/credential_helper.h"
 
 extern char** environ;
 
@@ -42,9 +40,9 @@ void WriteIgnoringSigpipe(int fd, const std::string& data) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<Credentials>> RunCredentialHelper(
-    absl::string_view helper, absl::string_view server) {
-  const std::string program = absl::StrCat("docker-credential-", helper);
+absl::StatusOr<HelperExit> RunHelperProcess(const std::string& program,
+                                            const std::string& argument,
+                                            const std::string& input) {
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   if (pipe2(out, O_CLOEXEC) != 0) {
@@ -56,7 +54,7 @@ absl::StatusOr<std::optional<Credentials>> RunCredentialHelper(
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  std::string arg0 = program, arg1 = "get";
+  std::string arg0 = program, arg1 = argument;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
   pid_t pid = 0;
   int rc =
@@ -68,51 +66,25 @@ absl::StatusOr<std::optional<Credentials>> RunCredentialHelper(
     close(in[1]);
     close(out[0]);
     if (rc == ENOENT) {
-      return absl::NotFoundError(absl::StrCat(
-          "credential helper ", program,
-          " is not on PATH (named by the Docker config's credHelpers or "
-          "credsStore)"));
+      return absl::NotFoundError(absl::StrCat(program, " is not on PATH"));
     }
     return absl::UnavailableError(
         absl::StrCat("cannot run ", program, ": ", std::strerror(rc)));
   }
-  std::string request(server);
-  request.push_back('\n');
-  WriteIgnoringSigpipe(in[1], request);
+  WriteIgnoringSigpipe(in[1], input);
   close(in[1]);
-  std::string output;
+  HelperExit exit;
   char buffer[4096];
   ssize_t n;
   while ((n = read(out[0], buffer, sizeof(buffer))) > 0) {
-    if (output.size() < (1 << 20)) output.append(buffer, n);
+    if (exit.output.size() < (1 << 20)) exit.output.append(buffer, n);
   }
   close(out[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    // Helpers print "credentials not found in native keychain" when they
-    // have none; anything else is a failure.
-    if (absl::StrContains(output, "credentials not found")) {
-      return std::optional<Credentials>();
-    }
-    return absl::UnavailableError(
-        absl::StrCat(program, " get failed for ", server, ": ",
-                     absl::StripAsciiWhitespace(output.substr(0, 200))));
-  }
-  // Never quote what a helper printed: it holds a secret.
-  auto doc = oci::Json::parse(output, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) {
-    return absl::UnavailableError(
-        absl::StrCat(program, " get answered something that is not JSON"));
-  }
-  Credentials c;
-  if (auto it = doc.find("Username"); it != doc.end() && it->is_string())
-    c.username = it->get<std::string>();
-  if (auto it = doc.find("Secret"); it != doc.end() && it->is_string())
-    c.password = it->get<std::string>();
-  if (c.empty()) return std::optional<Credentials>();
-  return std::optional<Credentials>(c);
+  exit.exited_zero = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return exit;
 }
 
 }  // namespace hpc::registry
