@@ -59,6 +59,8 @@ ContainerdEnv::ContainerdEnv(ContentStore store,
 }
 
 ContainerdEnv::~ContainerdEnv() {
+  // Pods end with their shims before containerd does.
+  if (cri_ && containerd_ && containerd_->running()) Crictl({"rmp", "-fa"});
   if (containerd_) containerd_->Stop(SIGKILL);
   if (plugin_) plugin_->Stop(SIGKILL);
   // Snapshots may still be mounted by an interrupted test.
@@ -74,15 +76,22 @@ void ContainerdEnv::WriteConfig() {
       "version = " + std::to_string(release.config_version()) + "\n";
   config += "root = \"" + dir_.Join("root") + "\"\n";
   config += "state = \"" + dir_.Join("state") + "\"\n";
-  // No CRI (2.x splits it in three) and no NRI (its socket is host-wide).
-  config += "disabled_plugins = [\"io.containerd.grpc.v1.cri\"";
-  if (release.major >= 2) {
-    config +=
-        ", \"io.containerd.cri.v1.images\", \"io.containerd.cri.v1.runtime\"";
+  // No CRI unless asked for (2.x splits it in three), and no NRI (its
+  // socket is host-wide).
+  std::vector<std::string> disabled;
+  if (!cri_) {
+    disabled.push_back("io.containerd.grpc.v1.cri");
+    if (release.major >= 2) {
+      disabled.push_back("io.containerd.cri.v1.images");
+      disabled.push_back("io.containerd.cri.v1.runtime");
+    }
   }
-  if (release.AtLeast(1, 7)) config += ", \"io.containerd.nri.v1.nri\"";
+  if (release.AtLeast(1, 7)) disabled.push_back("io.containerd.nri.v1.nri");
   if (store_ == ContentStore::kPlugin)
-    config += ", \"io.containerd.content.v1.content\"";
+    disabled.push_back("io.containerd.content.v1.content");
+  config += "disabled_plugins = [";
+  for (size_t i = 0; i < disabled.size(); ++i)
+    config += (i ? ", \"" : "\"") + disabled[i] + "\"";
   config += "]\n";
   config += "[grpc]\n  address = \"" + address() + "\"\n";
   config += "[ttrpc]\n  address = \"" + address() + ".ttrpc\"\n";
@@ -90,7 +99,62 @@ void ContainerdEnv::WriteConfig() {
     config += "[proxy_plugins.hpc]\n  type = \"content\"\n  address = \"" +
               plugin_socket() + "\"\n";
   }
+  if (cri_) config += CriConfig();
   WriteFileOrDie(dir_.Join("config.toml"), config);
+}
+
+void ContainerdEnv::EnableCri(CriSettings cri) {
+  cri_ = std::move(cri);
+  std::filesystem::create_directories(dir_.Join("cni/bin"));
+  std::filesystem::create_directories(dir_.Join("cni/conf"));
+  std::filesystem::create_directories(pod_log_dir());
+  WriteConfig();
+}
+
+// 1.x has one CRI plugin; 2.x splits images and the runtime out of it.
+std::string ContainerdEnv::CriConfig() const {
+  // Some machines (CI's among them) refuse a pod sandbox's oom_score_adj of
+  // -998 even to root; restricted, CRI keeps the daemon's own.
+  const std::string restrict_oom = "  restrict_oom_score_adj = true\n";
+  std::string images, runtime, toml;
+  if (TestedRelease().major >= 2) {
+    images = "plugins.\"io.containerd.cri.v1.images\"";
+    runtime = "plugins.\"io.containerd.cri.v1.runtime\"";
+    toml += "[" + images + ".pinned_images]\n  sandbox = \"" +
+            cri_->sandbox_image + "\"\n";
+    toml += "[" + runtime + "]\n" + restrict_oom;
+  } else {
+    images = runtime = "plugins.\"io.containerd.grpc.v1.cri\"";
+    toml += "[" + images + "]\n  sandbox_image = \"" + cri_->sandbox_image +
+            "\"\n" + restrict_oom;
+  }
+  if (!cri_->registry_config_path.empty()) {
+    toml += "[" + images + ".registry]\n  config_path = \"" +
+            cri_->registry_config_path + "\"\n";
+  }
+  toml += "[" + runtime + ".cni]\n  bin_dir = \"" + dir_.Join("cni/bin") +
+          "\"\n  conf_dir = \"" + dir_.Join("cni/conf") + "\"\n";
+  toml += "[" + runtime + ".containerd.runtimes.runc]\n" +
+          "  runtime_type = \"io.containerd.runc.v2\"\n";
+  toml += "[" + runtime + ".containerd.runtimes.runc.options]\n  Root = \"" +
+          dir_.Join("runc") + "\"\n";
+  return toml;
+}
+
+std::string CrictlPath() {
+  const char* crictl = std::getenv("HPC_CRICTL");
+  if (crictl == nullptr || *crictl == '\0') crictl = HPC_CRICTL;
+  return access(crictl, X_OK) == 0 ? crictl : "";
+}
+
+RunResult ContainerdEnv::Crictl(const std::vector<std::string>& args) {
+  const std::string endpoint = "unix://" + address();
+  std::vector<std::string> argv = {CrictlPath(),     "--runtime-endpoint",
+                                   endpoint,         "--image-endpoint",
+                                   endpoint,         "--timeout",
+                                   "60s"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
 }
 
 bool ContainerdEnv::StartPlugin() {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,31 @@ std::string MissingPrerequisites();
     }                                                             \
   } while (0)
 
+// containerd's CRI plugin as kubelet finds it on a node: the sandbox image
+// a test imports (as an airgapped node preloads pause), pods with the host's
+// network only (no CNI is installed), runc's state under the test's
+// directory, and registries set up by containerd's hosts.toml folder.
+struct CriSettings {
+  std::string sandbox_image;
+  std::string registry_config_path;  // a hosts.toml folder; "" for none
+};
+
+// crictl from $HPC_CRICTL, else the one the build unpacked from the peers
+// folder; "" when there is none.
+std::string CrictlPath();
+
 class ContainerdEnv {
  public:
   explicit ContainerdEnv(ContentStore store,
                          std::vector<std::string> plugin_args = {});
   ~ContainerdEnv();
+
+  // Enables CRI in the config written for containerd; call before Start.
+  void EnableCri(CriSettings cri);
+  // Runs crictl against this containerd's CRI (runtime and image service).
+  RunResult Crictl(const std::vector<std::string>& args);
+  // Where pods of this environment keep their logs.
+  std::string pod_log_dir() const { return dir_.Join("pods"); }
 
   // Starts the plugin (when used) and then containerd; false on failure,
   // with the logs in failure_logs().
@@ -93,10 +114,12 @@ class ContainerdEnv {
 
  private:
   void WriteConfig();
+  std::string CriConfig() const;
   bool RunContainerd(std::vector<std::string> argv);
 
   ContentStore store_;
   std::vector<std::string> plugin_args_;
+  std::optional<CriSettings> cri_;
   TempDir dir_;
   std::unique_ptr<Subprocess> plugin_;
   std::unique_ptr<Subprocess> containerd_;

@@ -15,6 +15,7 @@ ContainerdRelease ParseContainerdVersion(const std::string& output) {
   if (std::regex_search(output, m, kVersion)) {
     release.major = std::stoi(m[1]);
     release.minor = std::stoi(m[2]);
+    release.patch = std::stoi(m[3]);
     release.version = m[1].str() + "." + m[2].str() + "." + m[3].str();
   }
   return release;

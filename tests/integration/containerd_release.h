@@ -14,11 +14,14 @@ struct ContainerdRelease {
   std::string version;     // "1.6.20", "2.1.5"; "" when unreadable
   int major = 0;
   int minor = 0;
+  int patch = 0;
 
   // containerd's config.toml version for this release: 2 before 2.0, 3 after.
   int config_version() const { return major >= 2 ? 3 : 2; }
-  bool AtLeast(int want_major, int want_minor) const {
-    return major > want_major || (major == want_major && minor >= want_minor);
+  bool AtLeast(int want_major, int want_minor, int want_patch = 0) const {
+    if (major != want_major) return major > want_major;
+    if (minor != want_minor) return minor > want_minor;
+    return patch >= want_patch;
   }
 };
 

@@ -12,11 +12,16 @@ TEST(ContainerdReleaseTest, ReadsDebianAndUpstreamVersionLines) {
   EXPECT_EQ(debian.version, "1.6.20");
   EXPECT_EQ(debian.config_version(), 2);
   EXPECT_FALSE(debian.AtLeast(1, 7));
+  EXPECT_TRUE(debian.AtLeast(1, 6, 20));
+  EXPECT_FALSE(debian.AtLeast(1, 6, 22));
 
   ContainerdRelease v17 = ParseContainerdVersion(
       "containerd github.com/containerd/containerd v1.7.13 7c3aca7a\n");
   EXPECT_EQ(v17.version, "1.7.13");
   EXPECT_TRUE(v17.AtLeast(1, 7));
+  EXPECT_TRUE(v17.AtLeast(1, 7, 3));
+  EXPECT_FALSE(v17.AtLeast(1, 7, 14));
+  EXPECT_TRUE(v17.AtLeast(1, 6, 22));
   EXPECT_EQ(v17.config_version(), 2);
 
   ContainerdRelease v2 = ParseContainerdVersion(

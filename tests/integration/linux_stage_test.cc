@@ -22,6 +22,7 @@
 #include "httplib.h"
 #include "importer/archive/archive_reader.h"
 #include "nlohmann/json.hpp"
+#include "tests/integration/busybox_image.h"
 #include "tests/integration/containerd_env.h"
 #include "tests/integration/registry_env.h"
 #include "tests/testing/subprocess.h"
@@ -203,31 +204,20 @@ void LinuxStageTest::Shared::Make() {
     return r.exit_code == 0;
   };
   // The builder image: busybox and its applets, a curl, users.
-  const std::string layout = dir.Join("builder"), bundle = dir.Join("bundle");
-  if (!run({"umoci", "init", "--layout", layout}) ||
-      !run({"umoci", "new", "--image", layout + ":latest"}) ||
-      !run({"umoci", "unpack", "--image", layout + ":latest", bundle}))
-    return;
-  const std::string rootfs = bundle + "/rootfs";
-  for (const char* d : {"/bin", "/usr/bin", "/etc", "/tmp", "/home/curl_user"})
-    fs::create_directories(rootfs + d);
-  fs::copy_file("/bin/busybox", rootfs + "/bin/busybox");
-  RunResult list = RunCommand({"/bin/busybox", "--list"});
-  for (absl::string_view applet : absl::StrSplit(list.output, '\n')) {
-    if (applet.empty() || applet == "busybox") continue;
-    fs::create_symlink("busybox", rootfs + "/bin/" + std::string(applet));
-  }
-  std::ofstream(rootfs + "/usr/bin/curl") << kCurlShim;
-  fs::permissions(rootfs + "/usr/bin/curl", fs::perms(0755));
-  std::ofstream(rootfs + "/etc/passwd")
-      << "root:x:0:0:root:/root:/bin/sh\n"
-         "curl_user:x:100:101:curl:/home/curl_user:/bin/sh\n";
-  std::ofstream(rootfs + "/etc/group") << "root:x:0:\ncurl_group:x:101:\n";
-  if (!run({"umoci", "repack", "--image", layout + ":latest", bundle}) ||
-      !run({"umoci", "config", "--image", layout + ":latest", "--config.env",
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "--config.workingdir", "/home/curl_user"}))
-    return;
+  const std::string layout = dir.Join("builder");
+  BusyboxImage builder;
+  builder.files = {
+      {"/usr/bin/curl", kCurlShim},
+      {"/etc/passwd",
+       "root:x:0:0:root:/root:/bin/sh\n"
+       "curl_user:x:100:101:curl:/home/curl_user:/bin/sh\n"},
+      {"/etc/group", "root:x:0:\ncurl_group:x:101:\n"}};
+  builder.directories = {"/home/curl_user"};
+  builder.env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+  builder.working_dir = "/home/curl_user";
+  error = MakeBusyboxImage(layout, "latest", builder);
+  if (!error.empty()) return;
 
   registry = std::make_unique<Registry>();
   if (!registry->ok()) {
