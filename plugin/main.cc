@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "importer/base/base_image.h"
 #include "importer/cli/flags.h"
+#include "importer/cli/registry_flags.h"
 #include "importer/containerd/connection.h"
 #include "importer/log/log.h"
 #include "importer/unpack/unpack.h"
@@ -56,6 +57,12 @@ records carry io.cri-containerd.pinned=pinned, which keeps kubelet's image
 garbage collection off them (containerd 1.6.22+, 1.7.3+); --no-pin leaves
 that label off.
 
+With --preload DIR the plugin imports the image archives in DIR, as k3s's
+airgap folder, and pulls the images its *.txt files list, one reference
+per line (a line may add --keep-index). Pulls use --authfile, --cert-dir
+and --hosts-dir as hpcimg does; a registry that is down is tried again with
+backoff, and a list is read again whenever it changes.
+
 Start the plugin before containerd. When asked to stop (SIGTERM or SIGINT;
 on Windows Ctrl-C, Ctrl-Break, or a service stop) it lets running calls
 finish (up to 10s), closes its socket or pipe and exits 0.
@@ -82,6 +89,7 @@ struct Options {
   bool no_pin = false;
   std::string metrics_address;
   bool version = false;
+  hpc::cli::RegistryFlags registry;  // for the pulls of *.txt lists
 };
 
 // What the metrics read from the store when scraped.
@@ -159,7 +167,7 @@ int Serve(const Options& options) {
     auto started = hpc::inject::Preloader::Start(
         {options.preload, absl::StrCat(options.root, "/preload.journal"),
          options.address, options.containerd, options.ns, options.snapshotter,
-         !options.no_pin, metrics.get()});
+         !options.no_pin, metrics.get(), options.registry.options});
     if (!started.ok()) {
       hpc::log::Error("%s", started.status().message());
       return 1;
@@ -330,8 +338,9 @@ int main(int argc, char** argv) {
   options.base_name = absl::StrCat(hpc::base::kBaseImageRepository, ":",
                                    hpc::base::kDefaultBaseVersion);
   flags.String("preload", &options.preload,
-               "import every image archive in DIR not imported yet, at start "
-               "and as archives arrive (needs --containerd)",
+               "import every image archive in DIR not imported yet, and pull "
+               "every image its *.txt files list, at start and as files "
+               "arrive or change (needs --containerd)",
                "DIR");
   flags.String(
       "snapshotter", &options.snapshotter,
@@ -351,6 +360,7 @@ int main(int argc, char** argv) {
                "serve Prometheus metrics at http://HOST:PORT/metrics "
                "(e.g. 127.0.0.1:9464)",
                "HOST:PORT");
+  options.registry.Add(flags, "*.txt preload", /*creds=*/false);
   flags.Bool("version", &options.version, "print the version and exit");
 
   auto args = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));

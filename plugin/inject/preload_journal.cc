@@ -35,7 +35,7 @@ void PreloadJournal::Load() {
   while (std::getline(in, line)) {
     std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
     JournalEntry entry;
-    if (f.size() == 6 && (f[0] == "ok" || f[0] == "failed")) {
+    if ((f.size() == 6 || f.size() == 7) && (f[0] == "ok" || f[0] == "failed")) {
       if (!ParseVersion(f[1], f[2], f[3], &entry.version)) continue;
       entry.ok = f[0] == "ok";
       if (entry.ok) {
@@ -43,7 +43,10 @@ void PreloadJournal::Load() {
       } else {
         entry.error = std::string(f[5]);
       }
-      entries_[std::string(f[4])] = std::move(entry);
+      entry.path = std::string(f[4]);
+      if (f.size() == 7) entry.reference = std::string(f[6]);
+      if (entry.reference.empty() && f.size() == 7) continue;
+      Put(std::move(entry));
       continue;
     }
     // The first format: "SIZE MTIME_NS DIGEST PATH", an import that worked.
@@ -52,18 +55,33 @@ void PreloadJournal::Load() {
     if (old.size() == 4 &&
         ParseVersion(old[0], old[1], old[2], &entry.version)) {
       entry.ok = true;
-      entries_[std::string(old[3])] = std::move(entry);
+      entry.path = std::string(old[3]);
+      Put(std::move(entry));
     }
   }
 }
 
+std::string PreloadJournal::Key(absl::string_view path,
+                                absl::string_view reference) {
+  // No tab survives in a journal's path.
+  return reference.empty() ? std::string(path)
+                           : absl::StrCat(Field(path), "\t", reference);
+}
+
+void PreloadJournal::Put(JournalEntry entry) {
+  std::string key = Key(entry.path, entry.reference);
+  entries_[std::move(key)] = std::move(entry);
+}
+
 absl::Status PreloadJournal::Save() const {
   std::string text;
-  for (const auto& [path, e] : entries_) {
+  for (const auto& [key, e] : entries_) {
     absl::StrAppend(
         &text, e.ok ? "ok" : "failed", "\t", e.version.size, "\t",
-        e.version.mtime_ns, "\t", e.version.digest, "\t", Field(path), "\t",
-        e.ok ? absl::StrJoin(e.records, ",") : Field(e.error), "\n");
+        e.version.mtime_ns, "\t", e.version.digest, "\t", Field(e.path), "\t",
+        e.ok ? absl::StrJoin(e.records, ",") : Field(e.error));
+    if (!e.reference.empty()) absl::StrAppend(&text, "\t", Field(e.reference));
+    text += "\n";
   }
   const std::string temporary = path_ + ".new";
   {

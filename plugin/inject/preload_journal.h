@@ -4,11 +4,12 @@
 // restart skips what is done and what failed unchanged, re-pins what is
 // still there, and unpins what left the folder.
 //
-// One line per file, tab-separated:
-//   ok      SIZE MTIME_NS DIGEST PATH RECORD,RECORD...
-//   failed  SIZE MTIME_NS DIGEST PATH ERROR
-// Lines of the first journal format ("SIZE MTIME_NS DIGEST PATH") read as
-// ok without records.
+// One line per archive, and one per image of a list, tab-separated:
+//   ok      SIZE MTIME_NS DIGEST PATH RECORD,RECORD... [REFERENCE]
+//   failed  SIZE MTIME_NS DIGEST PATH ERROR [REFERENCE]
+// where SIZE, MTIME_NS and DIGEST are the file's (the list's, for an image
+// it names). Lines of the first journal format ("SIZE MTIME_NS DIGEST
+// PATH") read as ok without records.
 #ifndef HPC_PLUGIN_INJECT_PRELOAD_JOURNAL_H_
 #define HPC_PLUGIN_INJECT_PRELOAD_JOURNAL_H_
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace hpc::inject {
 
@@ -31,6 +33,8 @@ struct FileVersion {
 };
 
 struct JournalEntry {
+  std::string path;       // the archive or the list
+  std::string reference;  // the image a list names; empty for an archive
   bool ok = false;
   FileVersion version;
   std::vector<std::string> records;  // ok: the image records made
@@ -46,11 +50,15 @@ class PreloadJournal {
   // Writes it whole, replacing the old file in one rename.
   absl::Status Save() const;
 
+  // By Key(path, reference).
   std::map<std::string, JournalEntry>& entries() { return entries_; }
+  static std::string Key(absl::string_view path, absl::string_view reference);
+  // Adds or replaces `entry`, under its path and reference.
+  void Put(JournalEntry entry);
 
  private:
   std::string path_;
-  std::map<std::string, JournalEntry> entries_;  // by file path
+  std::map<std::string, JournalEntry> entries_;
 };
 
 }  // namespace hpc::inject

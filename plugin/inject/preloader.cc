@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -18,8 +19,8 @@
 #include "importer/copy/import_archive.h"
 #include "importer/log/log.h"
 #include "importer/oci/digester.h"
+#include "importer/registry/registry_source.h"
 #include "plugin/inject/folder_watch.h"
-#include "plugin/inject/preload_journal.h"
 
 namespace hpc::inject {
 
@@ -32,6 +33,10 @@ constexpr absl::Duration kRetry = absl::Milliseconds(100);
 constexpr absl::Duration kSettle = absl::Seconds(1);
 // How often the folder is looked at without a change notice.
 constexpr absl::Duration kRescan = absl::Seconds(2);
+// A list's image whose registry does not answer is tried again after this,
+// doubled each time up to kMostBackoff, give or take a fifth.
+constexpr absl::Duration kFirstBackoff = absl::Seconds(1);
+constexpr absl::Duration kMostBackoff = absl::Minutes(1);
 
 // The archives k3s takes from its images folder.
 bool IsArchive(const std::string& name) {
@@ -130,17 +135,310 @@ Preloader::~Preloader() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Preloader::SaveJournal() {
+  if (absl::Status s = journal_->Save(); !s.ok())
+    log::Warn("preload: %s", s.message());
+}
+
+void Preloader::Count(absl::string_view outcome) {
+  if (options_.metrics != nullptr)
+    options_.metrics->CountOutcome("preload", outcome);
+}
+
+void Preloader::Unpin(const JournalEntry& entry) {
+  if (!options_.pin || !entry.ok) return;
+  std::set<std::string> held;
+  const std::string key = PreloadJournal::Key(entry.path, entry.reference);
+  for (const auto& [other_key, other] : journal_->entries()) {
+    if (other_key != key && other.ok)
+      held.insert(other.records.begin(), other.records.end());
+  }
+  std::vector<std::string> drop;
+  for (const std::string& record : entry.records)
+    if (!held.count(record)) drop.push_back(record);
+  SetPinned(*connection_, drop, false);
+}
+
+void Preloader::ReconcileAtStart() {
+  // The references each list holds now.
+  std::map<std::string, std::set<std::string>> listed;
+  auto still_listed = [&](const JournalEntry& e) {
+    auto [it, fresh] = listed.try_emplace(e.path);
+    if (fresh) {
+      std::ifstream in(e.path, std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), {});
+      for (const ListedImage& image : ParsePreloadList(e.path, text).images)
+        it->second.insert(image.reference);
+    }
+    return it->second.count(e.reference) > 0;
+  };
+  // Records several entries share (an image's ID, its repo digest) stay
+  // pinned while any entry that made them is still there.
+  std::set<std::string> keep, drop;
+  int gone = 0;
+  for (auto it = journal_->entries().begin();
+       it != journal_->entries().end();) {
+    const JournalEntry& e = it->second;
+    auto now = Stat(e.path);
+    const bool still_there =
+        now.ok() && (e.reference.empty() ? now->SameStat(e.version)
+                                         : still_listed(e));
+    if (e.ok) {
+      (still_there ? keep : drop).insert(e.records.begin(), e.records.end());
+    }
+    if (!now.ok() || (!e.reference.empty() && !still_there)) {
+      it = journal_->entries().erase(it);
+      ++gone;
+    } else {
+      ++it;
+    }
+  }
+  for (const std::string& record : keep) drop.erase(record);
+  int repinned = 0, unpinned = 0;
+  if (options_.pin) {
+    repinned = SetPinned(*connection_, {keep.begin(), keep.end()}, true);
+    unpinned = SetPinned(*connection_, {drop.begin(), drop.end()}, false);
+  }
+  if (gone > 0) SaveJournal();
+  if (repinned + unpinned + gone > 0) {
+    log::Info(
+        "preload of %s: %d records pinned again, %d unpinned; %d archives "
+        "or listed images left the folder",
+        options_.dir, repinned, unpinned, gone);
+  }
+}
+
+bool Preloader::Settled(const std::string& path, const FileVersion& version,
+                        absl::Time now) {
+  // Taken once written: its time is kSettle old, or it has kept its size
+  // and time for kSettle.
+  auto [it, fresh] = settling_.try_emplace(path, version, now);
+  if (!fresh && !it->second.first.SameStat(version)) {
+    it->second = {version, now};
+  }
+  if (now - absl::FromUnixNanos(version.mtime_ns) < kSettle &&
+      now - it->second.second < kSettle) {
+    return false;
+  }
+  settling_.erase(path);
+  return true;
+}
+
+bool Preloader::TakeArchive(const std::string& path, FileVersion version) {
+  auto done = journal_->entries().find(path);
+  if (done != journal_->entries().end() &&
+      done->second.version.SameStat(version)) {
+    if (first_pass_ && counted_.insert(path).second) {
+      (done->second.ok ? skipped_ : failed_before_)++;
+    }
+    return true;
+  }
+  if (!Settled(path, version, absl::Now())) return false;
+  auto digest = FileDigest(path);
+  if (!digest.ok()) return true;  // gone meanwhile
+  version.digest = *digest;
+  if (done != journal_->entries().end() &&
+      done->second.version.digest == *digest) {
+    // Touched, not changed.
+    done->second.version = version;
+    SaveJournal();
+    return true;
+  }
+
+  copy::ImportOptions options;
+  options.containerd_address = options_.containerd_address;
+  options.containerd_namespace = options_.ns;
+  options.plugin_address = options_.plugin_address;
+  options.snapshotter = options_.snapshotter;
+  options.unpack = !options_.snapshotter.empty();
+  options.pin = options_.pin;
+  auto result = copy::ImportArchive(path, options);
+  if (!result.ok() && Transient(result.status())) {
+    if (told_transient_.insert(path).second) {
+      log::Warn("preload of %s waits (tried again): %s", path,
+                result.status().message());
+    }
+    return false;
+  }
+  told_transient_.erase(path);
+  JournalEntry entry;
+  entry.path = path;
+  entry.version = version;
+  if (!result.ok()) {
+    log::Error("preload of %s failed (tried again once the file changes): %s",
+               path, result.status().message());
+    entry.error = std::string(result.status().message());
+    Count("failed");
+    if (counted_.insert(path).second) ++failed_;
+  } else {
+    entry.ok = true;
+    for (const auto& image : *result) {
+      log::Info("preloaded %s as %s", image.archive,
+                absl::StrJoin(image.records, ", "));
+      for (const std::string& warning : image.warnings)
+        log::Warn("preload: %s", warning);
+      entry.records.insert(entry.records.end(), image.records.begin(),
+                           image.records.end());
+    }
+    if (counted_.insert(path).second) ++imported_;
+    Count("imported");
+  }
+  journal_->Put(std::move(entry));
+  SaveJournal();
+  return true;
+}
+
+void Preloader::TakeList(const std::string& path, const FileVersion* version) {
+  PreloadList list;
+  FileVersion read;
+  if (version != nullptr) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    read = *version;
+    read.digest = oci::Digester::Of(text).str();
+    list = ParsePreloadList(path, text);
+    lists_[path] = read;
+    for (const std::string& problem : list.problems)
+      log::Error("preload: %s", problem);
+  } else {
+    lists_.erase(path);
+  }
+  std::set<std::string> listed;
+  for (const ListedImage& image : list.images) listed.insert(image.reference);
+
+  // Lines that went: their images are unpinned and forgotten.
+  bool changed = false;
+  for (auto it = journal_->entries().begin();
+       it != journal_->entries().end();) {
+    const JournalEntry& e = it->second;
+    if (e.path != path || e.reference.empty() || listed.count(e.reference)) {
+      ++it;
+      continue;
+    }
+    JournalEntry gone = e;
+    it = journal_->entries().erase(it);
+    Unpin(gone);
+    log::Info("preload: %s no longer lists %s%s", path, gone.reference,
+              gone.ok && options_.pin ? "; unpinned" : "");
+    changed = true;
+  }
+  for (auto it = pulls_.begin(); it != pulls_.end();) {
+    if (it->second.list == path && !listed.count(it->second.image.reference)) {
+      it = pulls_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (changed) SaveJournal();
+
+  // Lines not pulled yet, and lines that failed before the list changed.
+  const absl::Time now = absl::Now();
+  for (const ListedImage& image : list.images) {
+    const std::string key = PreloadJournal::Key(path, image.reference);
+    auto done = journal_->entries().find(key);
+    if (done != journal_->entries().end() &&
+        (done->second.ok || done->second.version.digest == read.digest)) {
+      continue;
+    }
+    auto [pull, fresh] = pulls_.try_emplace(key);
+    pull->second.list = path;
+    pull->second.image = image;
+    pull->second.list_version = read;
+    if (fresh) {
+      pull->second.next = now;
+      pull->second.backoff = kFirstBackoff;
+    }
+  }
+}
+
+absl::Time Preloader::PullDue() {
+  static thread_local std::minstd_rand jitter(std::random_device{}());
+  absl::Time next = absl::InfiniteFuture();
+  for (auto it = pulls_.begin(); it != pulls_.end();) {
+    if (stop_.HasBeenNotified()) break;
+    Pull& pull = it->second;
+    const absl::Time now = absl::Now();
+    if (pull.next > now) {
+      next = std::min(next, pull.next);
+      ++it;
+      continue;
+    }
+    const std::string& reference = pull.image.reference;
+    const std::string where =
+        absl::StrCat(pull.list, ":", pull.image.line, ": ", reference);
+    // One attempt per request: the backoff here, not the client's, spaces
+    // the tries, so the other lines are not held up.
+    registry::RegistryOptions registry = options_.registry;
+    registry.attempts = 1;
+    copy::ImportOptions options;
+    options.containerd_address = options_.containerd_address;
+    options.containerd_namespace = options_.ns;
+    options.plugin_address = options_.plugin_address;
+    options.snapshotter = options_.snapshotter;
+    options.unpack = !options_.snapshotter.empty();
+    options.pin = options_.pin;
+    options.keep_index = pull.image.keep_index;
+    absl::StatusOr<copy::ImportedImage> result;
+    auto source = registry::OpenRegistryImage(reference, registry);
+    if (source.ok()) {
+      result = copy::ImportImage(**source, options);
+    } else {
+      result = source.status();
+    }
+    if (!result.ok() && Transient(result.status())) {
+      if (!pull.told) {
+        log::Warn("preload: %s waits (tried again, backing off up to %s): %s",
+                  where, absl::FormatDuration(kMostBackoff),
+                  result.status().message());
+        pull.told = true;
+      } else {
+        log::Debug("preload: %s tried again in %s: %s", where,
+                   absl::FormatDuration(pull.backoff),
+                   result.status().message());
+      }
+      std::uniform_real_distribution<double> fifth(0.8, 1.2);
+      pull.next = now + pull.backoff * fifth(jitter);
+      pull.backoff = std::min(pull.backoff * 2, kMostBackoff);
+      next = std::min(next, pull.next);
+      Count("pull_retried");
+      ++it;
+      continue;
+    }
+    JournalEntry entry;
+    entry.path = pull.list;
+    entry.reference = reference;
+    entry.version = pull.list_version;
+    if (!result.ok()) {
+      log::Error("preload: %s failed (tried again once the list changes): %s",
+                 where, result.status().message());
+      entry.error = std::string(result.status().message());
+      Count("pull_failed");
+    } else {
+      entry.ok = true;
+      entry.records = result->records;
+      log::Info("preload: %s pulled as %s", where,
+                absl::StrJoin(result->records, ", "));
+      for (const std::string& warning : result->warnings)
+        log::Warn("preload: %s", warning);
+      Count("pulled");
+    }
+    journal_->Put(std::move(entry));
+    SaveJournal();
+    it = pulls_.erase(it);
+  }
+  return next;
+}
+
 void Preloader::Run() {
   std::unique_ptr<FolderWatch> watch = FolderWatch::Open(options_.dir);
 
   // containerd must answer before anything can be imported.
-  std::unique_ptr<containerd::Connection> connection;
   bool told = false;
   while (!stop_.HasBeenNotified()) {
     auto dialed = containerd::Connection::Dial(options_.containerd_address,
                                                options_.ns, absl::Seconds(1));
     if (dialed.ok()) {
-      connection = std::move(*dialed);
+      connection_ = std::move(*dialed);
       break;
     }
     if (!told) {
@@ -150,60 +448,11 @@ void Preloader::Run() {
     }
     stop_.WaitForNotificationWithTimeout(kRetry);
   }
-  if (connection == nullptr) return;
+  if (connection_ == nullptr) return;
 
-  PreloadJournal journal(options_.journal);
-  journal.Load();
-
-  // At start: what left the folder (or changed in it) is unpinned, and
-  // what is still there pinned again (kubelet or a person may have taken
-  // the label off).
-  {
-    // Records several archives share (an image's ID, its repo digest) stay
-    // pinned while any archive that made them is still there.
-    std::set<std::string> keep, drop;
-    int gone = 0;
-    for (auto it = journal.entries().begin(); it != journal.entries().end();) {
-      auto now = Stat(it->first);
-      const bool still_there = now.ok() && now->SameStat(it->second.version);
-      if (it->second.ok) {
-        (still_there ? keep : drop)
-            .insert(it->second.records.begin(), it->second.records.end());
-      }
-      if (!now.ok()) {
-        it = journal.entries().erase(it);
-        ++gone;
-      } else {
-        ++it;
-      }
-    }
-    for (const std::string& record : keep) drop.erase(record);
-    int repinned = 0, unpinned = 0;
-    if (options_.pin) {
-      repinned = SetPinned(*connection, {keep.begin(), keep.end()}, true);
-      unpinned = SetPinned(*connection, {drop.begin(), drop.end()}, false);
-    }
-    if (gone > 0) {
-      if (absl::Status s = journal.Save(); !s.ok())
-        log::Warn("preload: %s", s.message());
-    }
-    if (repinned + unpinned + gone > 0) {
-      log::Info(
-          "preload of %s: %d records pinned again, %d unpinned; %d "
-          "archives left the folder",
-          options_.dir, repinned, unpinned, gone);
-    }
-  }
-
-  // Files seen changing, and since when they have kept their state.
-  std::map<std::string, std::pair<FileVersion, absl::Time>> settling;
-  // Transient failures already logged, and .txt files already reported.
-  std::set<std::string> told_transient;
-  std::map<std::string, FileVersion> reported_lists;
-  // What the first pass found, each file counted once.
-  bool first_pass = true;
-  std::set<std::string> counted;
-  int imported = 0, skipped = 0, failed = 0, failed_before = 0;
+  journal_ = std::make_unique<PreloadJournal>(options_.journal);
+  journal_->Load();
+  ReconcileAtStart();
 
   while (!stop_.HasBeenNotified()) {
     std::vector<std::string> files;
@@ -212,124 +461,48 @@ void Preloader::Run() {
       if (entry.is_regular_file(ec)) files.push_back(entry.path().string());
     }
     std::sort(files.begin(), files.end());
-    const absl::Time now = absl::Now();
     bool waiting = false;  // some file has yet to settle
+    std::set<std::string> lists_seen;
     for (const std::string& path : files) {
       if (stop_.HasBeenNotified()) break;
       const std::string name = fs::path(path).filename().string();
       auto version = Stat(path);
       if (!version.ok()) continue;  // gone meanwhile
       if (absl::EndsWith(name, ".txt")) {
-        auto reported = reported_lists.find(path);
-        if (reported != reported_lists.end() &&
-            reported->second.SameStat(*version)) {
+        lists_seen.insert(path);
+        auto read = lists_.find(path);
+        if (read != lists_.end() && read->second.SameStat(*version)) continue;
+        if (!Settled(path, *version, absl::Now())) {
+          waiting = true;
           continue;
         }
-        reported_lists[path] = *version;
-        std::ifstream in(path);
-        int line_number = 0;
-        for (std::string line; std::getline(in, line);) {
-          ++line_number;
-          absl::string_view ref = absl::StripAsciiWhitespace(line);
-          if (ref.empty() || absl::StartsWith(ref, "#")) continue;
-          log::Warn(
-              "preload: %s:%d: %s: pulling images from registries is "
-              "not supported yet; save it to an archive in %s instead",
-              path, line_number, ref, options_.dir);
-        }
+        TakeList(path, &*version);
         continue;
       }
-      if (!IsArchive(name)) continue;
-
-      auto done = journal.entries().find(path);
-      if (done != journal.entries().end() &&
-          done->second.version.SameStat(*version)) {
-        if (first_pass && counted.insert(path).second) {
-          (done->second.ok ? skipped : failed_before)++;
-        }
-        continue;
-      }
-      // Taken once written: its time is kSettle old, or it has kept its
-      // size and time for kSettle.
-      auto [it, fresh] = settling.try_emplace(path, *version, now);
-      if (!fresh && !it->second.first.SameStat(*version)) {
-        it->second = {*version, now};
-      }
-      if (now - absl::FromUnixNanos(version->mtime_ns) < kSettle &&
-          now - it->second.second < kSettle) {
-        waiting = true;
-        continue;
-      }
-      settling.erase(path);
-
-      auto digest = FileDigest(path);
-      if (!digest.ok()) continue;  // gone meanwhile
-      version->digest = *digest;
-      if (done != journal.entries().end() &&
-          done->second.version.digest == *digest) {
-        // Touched, not changed.
-        done->second.version = *version;
-        if (absl::Status s = journal.Save(); !s.ok())
-          log::Warn("preload: %s", s.message());
-        continue;
-      }
-
-      copy::ImportOptions options;
-      options.containerd_address = options_.containerd_address;
-      options.containerd_namespace = options_.ns;
-      options.plugin_address = options_.plugin_address;
-      options.snapshotter = options_.snapshotter;
-      options.unpack = !options_.snapshotter.empty();
-      options.pin = options_.pin;
-      auto result = copy::ImportArchive(path, options);
-      if (!result.ok() && Transient(result.status())) {
-        if (told_transient.insert(path).second) {
-          log::Warn("preload of %s waits (tried again): %s", path,
-                    result.status().message());
-        }
-        waiting = true;
-        continue;
-      }
-      told_transient.erase(path);
-      JournalEntry entry;
-      entry.version = *version;
-      if (!result.ok()) {
-        log::Error(
-            "preload of %s failed (tried again once the file "
-            "changes): %s",
-            path, result.status().message());
-        entry.error = std::string(result.status().message());
-        if (options_.metrics != nullptr)
-          options_.metrics->CountOutcome("preload", "failed");
-        if (counted.insert(path).second) ++failed;
-      } else {
-        entry.ok = true;
-        for (const auto& image : *result) {
-          log::Info("preloaded %s as %s", image.archive,
-                    absl::StrJoin(image.records, ", "));
-          for (const std::string& warning : image.warnings)
-            log::Warn("preload: %s", warning);
-          entry.records.insert(entry.records.end(), image.records.begin(),
-                               image.records.end());
-        }
-        if (counted.insert(path).second) ++imported;
-        if (options_.metrics != nullptr)
-          options_.metrics->CountOutcome("preload", "imported");
-      }
-      journal.entries()[path] = std::move(entry);
-      if (absl::Status s = journal.Save(); !s.ok())
-        log::Warn("preload: %s", s.message());
+      if (IsArchive(name) && !TakeArchive(path, *version)) waiting = true;
     }
+    // Lists that left the folder.
+    std::vector<std::string> gone;
+    for (const auto& [path, version] : lists_)
+      if (!lists_seen.count(path)) gone.push_back(path);
+    for (const std::string& path : gone) TakeList(path, nullptr);
+
+    const absl::Time next_pull = PullDue();
     // The first pass ends once nothing in the folder is still being
     // written.
-    if (first_pass && !waiting) {
+    if (first_pass_ && !waiting) {
       log::Info(
           "preload of %s: %d imported, %d already done, %d failed, %d failed "
-          "before and unchanged; watching for more",
-          options_.dir, imported, skipped, failed, failed_before);
-      first_pass = false;
+          "before and unchanged; %d listed images to pull; watching for more",
+          options_.dir, imported_, skipped_, failed_, failed_before_,
+          static_cast<int>(pulls_.size()));
+      first_pass_ = false;
     }
-    watch->Wait(waiting ? kSettle / 2 : kRescan);
+    absl::Duration wait = waiting ? kSettle / 2 : kRescan;
+    if (next_pull != absl::InfiniteFuture())
+      wait = std::max(absl::ZeroDuration(),
+                      std::min(wait, next_pull - absl::Now()));
+    watch->Wait(wait);
   }
 }
 

@@ -7,19 +7,38 @@
 // for a second, so a half-copied one waits). The journal (preload_journal.h)
 // makes restarts skip what is done and what failed unchanged; at start the
 // records of archives still there are pinned again, and those of archives
-// that left are unpinned. Each outcome is logged once. *.txt files list
-// references to pull, which needs the registry transport: each line is
-// reported as not supported yet.
+// that left are unpinned. Each outcome is logged once.
+//
+// A *.txt file lists images to pull (preload_list.h). Each is pulled
+// through the registry client straight into this store, then registered,
+// unpacked, pinned and journaled as an archive's image is. A registry that
+// does not answer, or answers 5xx, is tried again after a backoff that
+// doubles up to a minute, with jitter, while the other lines go on; an
+// answer that the image is not there, or that access is refused, is
+// journaled as failed and tried again only once the list changes. A list
+// is read again when it changes; the images of lines it lost (or of a list
+// that left) are unpinned.
 #ifndef HPC_PLUGIN_INJECT_PRELOADER_H_
 #define HPC_PLUGIN_INJECT_PRELOADER_H_
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "importer/registry/registry_options.h"
+#include "plugin/inject/preload_journal.h"
+#include "plugin/inject/preload_list.h"
 #include "plugin/metrics/metrics.h"
+
+namespace hpc::containerd {
+class Connection;
+}
 
 namespace hpc::inject {
 
@@ -32,6 +51,8 @@ struct PreloadOptions {
   std::string snapshotter;  // unpacked into this one; empty: not unpacked
   bool pin = true;          // io.cri-containerd.pinned=pinned on its records
   metrics::Metrics* metrics = nullptr;  // told of each outcome, if set
+  // How the images of *.txt lists are pulled.
+  registry::RegistryOptions registry;
 };
 
 class Preloader {
@@ -43,10 +64,50 @@ class Preloader {
   ~Preloader();
 
  private:
+  // An image of a list waiting to be pulled.
+  struct Pull {
+    std::string list;
+    ListedImage image;
+    FileVersion list_version;
+    absl::Time next;
+    absl::Duration backoff;
+    bool told = false;  // its first transient failure was logged
+  };
+
   explicit Preloader(PreloadOptions options) : options_(std::move(options)) {}
   void Run();
+  // Pins again what is still in the folder, unpins what left.
+  void ReconcileAtStart();
+  // True once `path` has kept `version` long enough to be read whole.
+  bool Settled(const std::string& path, const FileVersion& version,
+               absl::Time now);
+  // Imports an archive not imported yet; false when it must wait.
+  bool TakeArchive(const std::string& path, FileVersion version);
+  // Reads a list again (or for the first time), or forgets a list that
+  // left when `version` is null.
+  void TakeList(const std::string& path, const FileVersion* version);
+  // Pulls what is due; returns when the next pull is due (InfiniteFuture
+  // when none waits).
+  absl::Time PullDue();
+  // Unpins the records of `entry` that no other done entry holds.
+  void Unpin(const JournalEntry& entry);
+  void SaveJournal();
+  void Count(absl::string_view outcome);
 
   PreloadOptions options_;
+  std::unique_ptr<containerd::Connection> connection_;
+  std::unique_ptr<PreloadJournal> journal_;
+  // Files seen changing, and since when they have kept their state.
+  std::map<std::string, std::pair<FileVersion, absl::Time>> settling_;
+  // Archives whose transient failure was logged.
+  std::set<std::string> told_transient_;
+  // Lists read, as they were when read.
+  std::map<std::string, FileVersion> lists_;
+  std::map<std::string, Pull> pulls_;  // by journal key
+  // What the first pass found, each file counted once.
+  std::set<std::string> counted_;
+  int imported_ = 0, skipped_ = 0, failed_ = 0, failed_before_ = 0;
+  bool first_pass_ = true;
   absl::Notification stop_;
   std::thread thread_;
 };

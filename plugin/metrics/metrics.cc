@@ -69,7 +69,7 @@ std::string Metrics::Render() const {
     }
     absl::StrAppend(&out,
                     "# HELP hpc_content_image_outcomes_total Images injected "
-                    "and archives preloaded, by outcome.\n"
+                    "and archives and listed images preloaded, by outcome.\n"
                     "# TYPE hpc_content_image_outcomes_total counter\n");
     for (const auto& [key, n] : outcomes_) {
       absl::StrAppend(&out, "hpc_content_image_outcomes_total{source=\"",

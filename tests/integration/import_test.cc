@@ -373,9 +373,9 @@ TEST(PreloadTest, ImportsEachArchiveOnceAndUnpacks) {
 }
 
 // While running, the plugin takes archives added to the folder (compressed
-// ones too, once completely written); *.txt lists are reported as not
-// supported yet; at the next start, what is still there is pinned again
-// and what left is unpinned.
+// ones too, once completely written); at the next start, what is still
+// there is pinned again and what left is unpinned. (*.txt lists:
+// preload_list_test.cc.)
 TEST(PreloadTest, WatchesTheFolderAndKeepsPinsInStep) {
   REQUIRE_PREREQUISITES();
   TempDir preload;
@@ -391,14 +391,9 @@ TEST(PreloadTest, WatchesTheFolderAndKeepsPinsInStep) {
               0);
   };
   archive("kept", "kept", preload.Join("kept.tar"));
-  WriteFileOrDie(preload.Join("list.txt"),
-                 "# pulled at start\nexample.com/app:v1\n");
   ASSERT_TRUE(env.Start()) << env.failure_logs();
   ASSERT_TRUE(env.WaitForPluginLog("1 imported, 0 already done, 0 failed"))
       << env.failure_logs();
-  EXPECT_TRUE(env.WaitForPluginLog(
-      "list.txt:2: example.com/app:v1: pulling images from registries is not "
-      "supported yet"));
 
   // Added while running: bzip2-compressed, written slowly by a pipe.
   archive("late", "late", env.dir() + "/late.tar");
@@ -431,7 +426,7 @@ TEST(PreloadTest, WatchesTheFolderAndKeepsPinsInStep) {
   ASSERT_TRUE(env.WaitForPluginLog(
       "0 imported, 1 already done, 0 failed, 1 failed before and unchanged"))
       << env.failure_logs();
-  EXPECT_TRUE(env.WaitForPluginLog("1 archives left the folder"));
+  EXPECT_TRUE(env.WaitForPluginLog("1 archives or listed images left the folder"));
   pinned = env.Ctr(pinned_filter, "k8s.io").output;
   EXPECT_THAT(pinned, HasSubstr("example.com/pre:kept\n"));
   EXPECT_THAT(pinned, Not(HasSubstr("example.com/pre:late")));

@@ -30,6 +30,7 @@
 #include "importer/cli/exit_status.h"
 #include "importer/cli/flags.h"
 #include "importer/cli/progress.h"
+#include "importer/cli/registry_flags.h"
 #include "importer/containerd/connection.h"
 #include "importer/copy/copy_image.h"
 #include "importer/copy/import_archive.h"
@@ -120,58 +121,6 @@ inline absl::StatusOr<hpc::oci::MediaTypeFormat> ParseFormat(
   return absl::InvalidArgumentError(
       absl::StrCat("--format \"", format, "\": expected oci or docker"));
 }
-
-// How to reach a registry (docker://): credentials and TLS.
-struct RegistryFlags {
-  hpc::registry::RegistryOptions options;
-  void Add(FlagSet& flags) {
-    flags.String("creds", &options.credentials.creds,
-                 "docker://: registry credentials; without :PASS the password "
-                 "is read from stdin, out of the process list",
-                 "USER[:PASS]");
-    flags.String("authfile", &options.credentials.authfile,
-                 "docker://: credentials file (Docker's config.json format; "
-                 "default $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, "
-                 "~/.docker/config.json)",
-                 "FILE");
-    flags.String("cert-dir", &options.cert_dir,
-                 "docker://: ca.crt, client.cert and client.key for the "
-                 "registry, as in containerd's hosts.d",
-                 "DIR");
-    // As nodes configure their mirrors: containerd's folder by default.
-    std::error_code ec;
-    if (options.hosts_dir.empty() &&
-        std::filesystem::is_directory("/etc/containerd/certs.d", ec)) {
-      options.hosts_dir = "/etc/containerd/certs.d";
-    }
-    flags.String("hosts-dir", &options.hosts_dir,
-                 "docker://: containerd's hosts.toml folder: mirrors tried in "
-                 "order, then the registry (default /etc/containerd/certs.d "
-                 "when it exists; \"\" for none)",
-                 "DIR");
-    flags.Bool("tls-verify", &options.tls_verify,
-               "docker://: verify the registry's certificate (=false to not)");
-    flags.Bool("plain-http", &options.plain_http,
-               "docker://: speak plain HTTP to the registry, not HTTPS");
-  }
-  // The options, with a password that --creds left out read from stdin.
-  absl::StatusOr<hpc::registry::RegistryOptions> Options() const {
-    hpc::registry::RegistryOptions out = options;
-    std::string& creds = out.credentials.creds;
-    if (!creds.empty() && creds.find(':') == std::string::npos) {
-      std::string password;
-      std::getline(std::cin, password);
-      if (!password.empty() && password.back() == '\r') password.pop_back();
-      if (password.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--creds ", creds,
-            ": no password; give USER:PASS or the password on stdin"));
-      }
-      absl::StrAppend(&creds, ":", password);
-    }
-    return out;
-  }
-};
 
 // The flags of every command that reads a source image: containerd's
 // address for containerd:, the archive limits, --format for base:, the
