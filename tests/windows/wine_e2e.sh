@@ -2,8 +2,10 @@
 # End to end on Windows builds under wine64: hpc-content-plugin.exe as the
 # only content store of upstream containerd.exe (each release found in
 # ../shared/peers/windows), reached over named pipes, driven by ctr.exe and
-# hpcimg.exe. Unpacking, CRI and services need a real Windows host (see
-# tests/README.md); everything here runs with --no-unpack.
+# hpcimg.exe, with Debian's docker-registry on 127.0.0.1 (wine reaches it
+# through the host's network) for docker:// and the *.txt preload lists, and
+# the plugin's metrics scraped. Unpacking, CRI and services need a real
+# Windows host (see tests/README.md); everything here runs with --no-unpack.
 #
 # Usage: tests/windows/wine_e2e.sh BUILD_DIR   (from hack/build-windows.sh)
 # Prints one line per check and closes with "N passed, M failed".
@@ -62,6 +64,31 @@ cp "$build/bin/hpc-content-plugin.exe" "$build/bin/hpcimg.exe" "$drive/"
 "$linux_hpcimg" copy base: "docker-archive:$drive/base-docker.tar:example.com/wine/base:v1" -q
 mkdir -p "$drive/preload"
 "$linux_hpcimg" copy base: "docker-archive:$drive/preload/base.tar:example.com/wine/preloaded:v1" -q
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# The registry: plain HTTP on loopback, holding the base image twice (one
+# for hpcimg.exe, one that a *.txt preload list names).
+registry=127.0.0.1:$(free_port)
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+  "$work/registry" "$registry" >"$work/registry.yml"
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 50); do
+  curl -sf "http://$registry/v2/" >/dev/null && break
+  sleep 0.1
+done
+for repo in wine/base wine/listed; do
+  skopeo copy -q --dest-tls-verify=false "oci-archive:$drive/base-oci.tar" \
+    "docker://$registry/$repo:v1"
+done
+printf '# images this node pulls\n%s\n' "$registry/wine/listed:v1" >"$drive/preload/images.txt"
+metrics=127.0.0.1:$(free_port)
+scraped() {  # the plugin's metrics answer, with its Content API calls
+  curl -sf "http://$metrics/metrics" >"$work/metrics-$release.txt" &&
+    grep -q '^hpc_content_calls_total{method="' "$work/metrics-$release.txt"
+}
 
 # wait_for FILE PATTERN SECONDS
 wait_for() {
@@ -163,7 +190,7 @@ EOF
     configured_already "C:\\cd-$release\\config.toml"
   rm -rf "$drive/hpc"
   check "$release: plugin serves its pipe" start_plugin "$work/plugin-$release.log" \
-    --containerd "$pipe" --inject-base --no-unpack
+    --containerd "$pipe" --inject-base --no-unpack --metrics-address "$metrics"
   "$wine" "C:\\cd-$release\\containerd.exe" --config "C:\\cd-$release\\config.toml" \
     >"$work/containerd-$release.log" 2>&1 &
   pids+=("$!")
@@ -203,6 +230,17 @@ EOF
   check "$release: hpcimg.exe explain reads the image from containerd" \
     grep -q '^verdict  ok' <(tr -d '\r' <"$work/explain-$release.log")
 
+  # docker:// from the registry on the host.
+  "$wine" 'C:\hpcimg.exe' copy --plain-http --no-unpack --address "$pipe" --namespace default \
+    "docker://$registry/wine/base:v1" containerd:example.com/wine/copied:v1 \
+    >"$work/copy-$release.log" 2>&1
+  check "$release: hpcimg.exe copy docker:// containerd: into containerd.exe" \
+    has_image default example.com/wine/copied:v1
+  "$wine" 'C:\hpcimg.exe' import --plain-http --no-unpack --address "$pipe" --namespace default \
+    "docker://$registry/wine/base:v1" >"$work/import-docker-$release.log" 2>&1
+  check "$release: hpcimg.exe import docker://" has_image default "$registry/wine/base:v1"
+  check "$release: the plugin's metrics scraped on $metrics" scraped
+
   # Straight to the plugin's loopback port, not through the pipe: refused.
   port=$(sed -n 's/.*gRPC listens on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/plugin-$release.log" | head -1)
   printf '\0\0\0\0\0' >"$work/empty-frame"
@@ -225,16 +263,19 @@ EOF
   kill -9 "$plugin_pid"
   wait "$writer" 2>/dev/null
   check "$release: plugin restarts on its store" start_plugin "$work/plugin2-$release.log" \
-    --containerd "$pipe" --preload 'C:\preload' --no-unpack
+    --containerd "$pipe" --preload 'C:\preload' --no-unpack --plain-http
   ctr_raw content get "$kept" >"$work/kept.back"
   check "$release: nothing committed was lost" cmp "$work/kept" "$work/kept.back"
   check "$release: --preload registered the folder's archive" \
     comes_image k8s.io example.com/wine/preloaded:v1
+  check "$release: --preload pulled the image images.txt lists" \
+    comes_image k8s.io "$registry/wine/listed:v1"
 
-  kill -9 "${pids[@]}" 2>/dev/null
-  wait "${pids[@]}" 2>/dev/null
+  # containerd and the plugin go; the registry stays for the next release.
+  kill -9 "${pids[@]:1}" 2>/dev/null
+  wait "${pids[@]:1}" 2>/dev/null
   wineserver -k 2>/dev/null
-  pids=()
+  pids=("${pids[0]}")
   sleep 1
 done
 
