@@ -60,6 +60,7 @@ for step in $steps; do
         WINEDEBUG=-all WINEPREFIX=$(bash ../hack/wine-env.sh "$PWD/wine-prefix") \
           ctest --output-on-failure "${ctest_args[@]}")
       HPC_LINUX_HPCIMG=build/bin/hpcimg bash tests/windows/wine_e2e.sh build-windows
+      bash tests/windows/install_test.sh build-windows
       ;;
     sanitize)
       echo "== test suite under ASan and UBSan"
