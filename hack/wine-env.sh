@@ -13,7 +13,6 @@ export WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 if [ ! -f "$prefix/.ready" ]; then
   mkdir -p "$prefix"
   "$wine" wineboot --init >/dev/null 2>&1 || true
-  wineserver -w 2>/dev/null || true
   touch "$prefix/.ready"
 fi
 stand_in=$root/../shared/peers/windows/bcryptprimitives.c

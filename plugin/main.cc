@@ -4,6 +4,7 @@
 // (SIGTERM or SIGINT; on Windows Ctrl-C, Ctrl-Break or the service control
 // manager). Everything else lives in plugin/store, plugin/server and
 // plugin/daemon.
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -85,6 +86,7 @@ struct Options {
   std::string address = hpc::server::DefaultEndpointAddress();
   std::string service;
   std::string log_level = "info";
+  std::string log_file;
   bool no_unpack = false;
   bool no_pin = false;
   std::string metrics_address;
@@ -325,6 +327,10 @@ int main(int argc, char** argv) {
   flags.String("address", &options.address,
                "unix socket (Linux) or named pipe (Windows) to serve on",
                "ADDRESS");
+  flags.String("log-file", &options.log_file,
+               "append the log to FILE instead of standard error (a Windows "
+               "service has no standard error)",
+               "FILE");
   flags.String("log-level", &options.log_level, "debug, info, warn or error",
                "LEVEL");
   flags.Bool("inject-base", &options.inject_base,
@@ -388,6 +394,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   hpc::log::SetLevel(*level);
+  if (!options.log_file.empty() &&
+      std::freopen(options.log_file.c_str(), "a", stderr) == nullptr) {
+    std::cerr << "hpc-content-plugin: --log-file " << options.log_file
+              << ": cannot open it for appending\n";
+    return 2;
+  }
   if (options.no_unpack) options.snapshotter.clear();
   if (!options.service.empty()) return Service(options, argc, argv);
   hpc::daemon::PrepareProcess();

@@ -52,7 +52,7 @@ if not errorlevel 1 (
   net stop hpc-content-plugin >nul 2>&1
   "%PLUGIN%" --service uninstall >nul
 )
-"%PLUGIN%" --service install --inject-base --root "%HPC_DATA_DIR%" --address %PLUGIN_PIPE% --containerd %CONTAINERD_ADDRESS% --preload "%HPC_DATA_DIR%\preload" %HPC_PLUGIN_FLAGS%
+"%PLUGIN%" --service install --inject-base --root "%HPC_DATA_DIR%" --address %PLUGIN_PIPE% --containerd %CONTAINERD_ADDRESS% --preload "%HPC_DATA_DIR%\preload" --log-file "%HPC_DATA_DIR%\hpc-content-plugin.log" %HPC_PLUGIN_FLAGS%
 if errorlevel 1 goto :failed
 net start hpc-content-plugin >nul 2>&1
 set "SERVICE=hpc-content-plugin"
@@ -67,8 +67,8 @@ if "%STATE%"=="RUNNING" (
   echo install: the service hpc-content-plugin is registered but did not start; hpc-content-plugin.exe runs in console mode instead, until this session ends
   net stop hpc-content-plugin >nul 2>&1
   start "hpc-content-plugin" /b "%PLUGIN%" --inject-base --root "%HPC_DATA_DIR%" --address %PLUGIN_PIPE% --containerd %CONTAINERD_ADDRESS% --preload "%HPC_DATA_DIR%\preload" %HPC_PLUGIN_FLAGS% >"%HPC_DATA_DIR%\hpc-content-plugin.log" 2>&1
-  echo install: its log is %HPC_DATA_DIR%\hpc-content-plugin.log
 )
+echo install: the plugin's log is %HPC_DATA_DIR%\hpc-content-plugin.log
 
 echo install: [4/5] containerd, after the plugin
 sc.exe query containerd >nul 2>&1
@@ -109,7 +109,7 @@ if %TRIES% LSS %HPC_WAIT_SECONDS% (
   ping -n 2 127.0.0.1 >nul
   goto :wait_base
 )
-echo install: the base image was not listed in %HPC_WAIT_SECONDS% s; run "%PLUGIN%" --inject-base in a console to see why
+echo install: the base image was not listed in %HPC_WAIT_SECONDS% s; see %HPC_DATA_DIR%\hpc-content-plugin.log
 goto :failed
 
 :listed

@@ -39,9 +39,12 @@ export WINEPREFIX WINEDEBUG=-all
 WINEPREFIX=$(bash "$root/hack/wine-env.sh" "$work/prefix")
 wine=/usr/lib/wine/wine64
 [ -x "$wine" ] || wine=$(command -v wine64)
+# Debian keeps wineserver out of PATH.
+wineserver=/usr/lib/wine/wineserver
+[ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo wineserver)
 drive=$WINEPREFIX/drive_c
 cleanup() {
-  wineserver -k 2>/dev/null
+  "$wineserver" -k 2>/dev/null
   if [ -n "${HPC_KEEP_WORK:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT

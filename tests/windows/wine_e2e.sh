@@ -45,11 +45,14 @@ WINEPREFIX=$(bash "$root/hack/wine-env.sh" "$work/prefix")
 export WINEDEBUG=-all
 wine=/usr/lib/wine/wine64
 [ -x "$wine" ] || wine=$(command -v wine64)
+# Debian keeps wineserver out of PATH.
+wineserver=/usr/lib/wine/wineserver
+[ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo wineserver)
 drive=$WINEPREFIX/drive_c
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wineserver -k 2>/dev/null
+  "$wineserver" -k 2>/dev/null
   if [ -n "${HPC_KEEP_WORK:-}" ]; then
     echo "logs kept in $work"
   else
@@ -274,7 +277,7 @@ EOF
   # containerd and the plugin go; the registry stays for the next release.
   kill -9 "${pids[@]:1}" 2>/dev/null
   wait "${pids[@]:1}" 2>/dev/null
-  wineserver -k 2>/dev/null
+  "$wineserver" -k 2>/dev/null
   pids=("${pids[0]}")
   sleep 1
 done
