@@ -2,8 +2,6 @@
 // runc driven for real: a root file system of Debian's busybox-static, a
 // command's output and exit code, and an interrupted RUN that leaves no
 // container, state or process behind. Needs root and runc (CI has both).
-#include "importer/runtime/runc.h"
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/runtime/runc.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hpc::runtime {
@@ -23,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
-using ::testing::UnorderedElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 
 class RuncTest : public ::testing::Test {
  protected:
@@ -51,12 +50,13 @@ class RuncTest : public ::testing::Test {
 
 TEST_F(RuncTest, OutputLinesAndExitCode) {
   RunSpec spec;
-  spec.args = {"/bin/sh", "-c", "echo one; echo two >&2; id -u; touch /made; exit 3"};
+  spec.args = {"/bin/sh", "-c",
+               "echo one; echo two >&2; id -u; touch /made; exit 3"};
   spec.env = {"GREETING=hi"};
   std::vector<std::string> lines;
-  auto code = runc_->Run(rootfs_, work_, spec,
-                         [&](absl::string_view line) { lines.emplace_back(line); },
-                         nullptr);
+  auto code = runc_->Run(
+      rootfs_, work_, spec,
+      [&](absl::string_view line) { lines.emplace_back(line); }, nullptr);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 3);
   // runc run copies the container's standard output and error through a
@@ -73,22 +73,23 @@ TEST_F(RuncTest, OutputLinesAndExitCode) {
 
 TEST_F(RuncTest, EnvironmentUserAndNamespaces) {
   RunSpec spec;
-  spec.args = {"/bin/sh", "-c",
-               "echo $GREETING; id -u; id -g; cat /proc/1/cmdline | tr '\\0' ' '; echo; "
-               "ls /dev/null /dev/zero /dev/urandom; hostname; pwd"};
+  spec.args = {
+      "/bin/sh", "-c",
+      "echo $GREETING; id -u; id -g; cat /proc/1/cmdline | tr '\\0' ' '; echo; "
+      "ls /dev/null /dev/zero /dev/urandom; hostname; pwd"};
   spec.env = {"GREETING=hi"};
   spec.user = {1234, 5678, {}};
   spec.cwd = "/etc";
   std::vector<std::string> lines;
-  auto code = runc_->Run(rootfs_, work_, spec,
-                         [&](absl::string_view line) { lines.emplace_back(line); },
-                         nullptr);
+  auto code = runc_->Run(
+      rootfs_, work_, spec,
+      [&](absl::string_view line) { lines.emplace_back(line); }, nullptr);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0) << ::testing::PrintToString(lines);
-  EXPECT_THAT(lines, ElementsAre("hi", "1234", "5678",
-                                 "/bin/sh -c " + spec.args[2] + " ",
-                                 "/dev/null", "/dev/urandom", "/dev/zero",
-                                 "hpcimg", "/etc"));
+  EXPECT_THAT(
+      lines,
+      ElementsAre("hi", "1234", "5678", "/bin/sh -c " + spec.args[2] + " ",
+                  "/dev/null", "/dev/urandom", "/dev/zero", "hpcimg", "/etc"));
 }
 
 TEST_F(RuncTest, InterruptKillsTheContainerAndCleansUp) {
@@ -101,9 +102,9 @@ TEST_F(RuncTest, InterruptKillsTheContainerAndCleansUp) {
   spec.args = {"/bin/sh", "-c", "echo started; sleep 60"};
   std::vector<std::string> lines;
   const auto start = std::chrono::steady_clock::now();
-  auto code = runc_->Run(rootfs_, work_, spec,
-                         [&](absl::string_view line) { lines.emplace_back(line); },
-                         &interrupt);
+  auto code = runc_->Run(
+      rootfs_, work_, spec,
+      [&](absl::string_view line) { lines.emplace_back(line); }, &interrupt);
   signaller.join();
   ASSERT_FALSE(code.ok());
   EXPECT_EQ(code.status().code(), absl::StatusCode::kCancelled);
