@@ -135,6 +135,17 @@ Preloader::~Preloader() {
   if (thread_.joinable()) thread_.join();
 }
 
+copy::ImportOptions Preloader::ImportOptions() const {
+  copy::ImportOptions options;
+  options.containerd_address = options_.containerd_address;
+  options.containerd_namespace = options_.ns;
+  options.plugin_address = options_.plugin_address;
+  options.snapshotter = options_.snapshotter;
+  options.unpack = !options_.snapshotter.empty();
+  options.pin = options_.pin;
+  return options;
+}
+
 void Preloader::SaveJournal() {
   if (absl::Status s = journal_->Save(); !s.ok())
     log::Warn("preload: %s", s.message());
@@ -181,8 +192,8 @@ void Preloader::ReconcileAtStart() {
     const JournalEntry& e = it->second;
     auto now = Stat(e.path);
     const bool still_there =
-        now.ok() && (e.reference.empty() ? now->SameStat(e.version)
-                                         : still_listed(e));
+        now.ok() &&
+        (e.reference.empty() ? now->SameStat(e.version) : still_listed(e));
     if (e.ok) {
       (still_there ? keep : drop).insert(e.records.begin(), e.records.end());
     }
@@ -245,14 +256,7 @@ bool Preloader::TakeArchive(const std::string& path, FileVersion version) {
     return true;
   }
 
-  copy::ImportOptions options;
-  options.containerd_address = options_.containerd_address;
-  options.containerd_namespace = options_.ns;
-  options.plugin_address = options_.plugin_address;
-  options.snapshotter = options_.snapshotter;
-  options.unpack = !options_.snapshotter.empty();
-  options.pin = options_.pin;
-  auto result = copy::ImportArchive(path, options);
+  auto result = copy::ImportArchive(path, ImportOptions());
   if (!result.ok() && Transient(result.status())) {
     if (told_transient_.insert(path).second) {
       log::Warn("preload of %s waits (tried again): %s", path,
@@ -370,13 +374,7 @@ absl::Time Preloader::PullDue() {
     // the tries, so the other lines are not held up.
     registry::RegistryOptions registry = options_.registry;
     registry.attempts = 1;
-    copy::ImportOptions options;
-    options.containerd_address = options_.containerd_address;
-    options.containerd_namespace = options_.ns;
-    options.plugin_address = options_.plugin_address;
-    options.snapshotter = options_.snapshotter;
-    options.unpack = !options_.snapshotter.empty();
-    options.pin = options_.pin;
+    copy::ImportOptions options = ImportOptions();
     options.keep_index = pull.image.keep_index;
     absl::StatusOr<copy::ImportedImage> result;
     auto source = registry::OpenRegistryImage(reference, registry);

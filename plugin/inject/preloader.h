@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "importer/copy/import_archive.h"
 #include "importer/registry/registry_options.h"
 #include "plugin/inject/preload_journal.h"
 #include "plugin/inject/preload_list.h"
@@ -91,6 +92,9 @@ class Preloader {
   absl::Time PullDue();
   // Unpins the records of `entry` that no other done entry holds.
   void Unpin(const JournalEntry& entry);
+  // How archives and listed images are imported: into this plugin, then
+  // registered, unpacked and pinned as the flags say.
+  copy::ImportOptions ImportOptions() const;
   void SaveJournal();
   void Count(absl::string_view outcome);
 

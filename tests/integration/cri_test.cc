@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/base/base_image.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/busybox_image.h"
 #include "tests/integration/containerd_env.h"
@@ -31,12 +32,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const std::string kHpcimg = HPC_BIN_DIR "/hpcimg";
-constexpr char kBaseName[] =
-    "mcr.microsoft.com/oss/kubernetes/"
-    "windows-host-process-containers-base-image:v1.0.0";
-constexpr char kBaseRepo[] =
-    "mcr.microsoft.com/oss/kubernetes/"
-    "windows-host-process-containers-base-image";
+// The name the plugin injects the base image under, by default.
+const std::string kBaseRepo(base::kBaseImageRepository);
+const std::string kBaseName =
+    absl::StrCat(kBaseRepo, ":", base::kDefaultBaseVersion);
 constexpr char kPause[] = "registry.k8s.io/pause:3.9";
 constexpr char kPreloaded[] = "example.test/preloaded:v1";
 constexpr char kApp[] = "example.test/app:v1";
@@ -82,8 +81,9 @@ struct TestImages {
   }
   std::string Archive(const std::string& tag, const std::string& name) {
     const std::string tar = dir.Join(tag + ".tar");
-    RunResult r = RunCommand({"skopeo", "copy", "-q", "oci:" + layout + ":" + tag,
-                              "docker-archive:" + tar + ":" + name});
+    RunResult r =
+        RunCommand({"skopeo", "copy", "-q", "oci:" + layout + ":" + tag,
+                    "docker-archive:" + tar + ":" + name});
     if (r.exit_code != 0 && error.empty()) error = r.output;
     return tar;
   }
@@ -112,8 +112,8 @@ class CriTest : public ::testing::Test {
     fs::copy_file(images_->preloaded_tar, preload + "/preloaded.tar");
     env_ = std::make_unique<ContainerdEnv>(
         ContentStore::kPlugin,
-        std::vector<std::string>{"--inject-base", "--containerd", "@CONTAINERD@",
-                                 "--preload", preload});
+        std::vector<std::string>{"--inject-base", "--containerd",
+                                 "@CONTAINERD@", "--preload", preload});
     std::cout << "containerd " << TestedRelease().version << ", CRI through "
               << CrictlPath() << "\n";
   }
@@ -131,8 +131,8 @@ class CriTest : public ::testing::Test {
     ASSERT_TRUE(WaitForImage(kPreloaded)) << Images().dump(2);
     for (const auto& [tar, pin] :
          {std::pair{images_->pause_tar, true}, {images_->app_tar, false}}) {
-      std::vector<std::string> argv = {kHpcimg, "import", "-q", "--address",
-                                       env_->address(), tar};
+      std::vector<std::string> argv = {kHpcimg,     "import",        "-q",
+                                       "--address", env_->address(), tar};
       if (pin) argv.push_back("--pin");
       RunResult r = RunCommand(argv);
       ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -174,9 +174,11 @@ class CriTest : public ::testing::Test {
   std::string RunOnce(const std::string& image) {
     const std::string pod = dir_.Join("pod.json"), ctr = dir_.Join("ctr.json");
     std::ofstream(pod) << nlohmann::json{
-        {"metadata", {{"name", "app"}, {"namespace", "default"}, {"uid", "hpc-cri-test"}}},
+        {"metadata",
+         {{"name", "app"}, {"namespace", "default"}, {"uid", "hpc-cri-test"}}},
         {"log_directory", env_->pod_log_dir()},
-        {"linux", {{"security_context", {{"namespace_options", {{"network", 2}}}}}}}};
+        {"linux",
+         {{"security_context", {{"namespace_options", {{"network", 2}}}}}}}};
     std::ofstream(ctr) << nlohmann::json{{"metadata", {{"name", "app"}}},
                                          {"image", {{"image", image}}},
                                          {"log_path", "app.log"}};
@@ -193,11 +195,13 @@ class CriTest : public ::testing::Test {
     std::string state;
     for (int i = 0; i < 100 && state != "CONTAINER_EXITED"; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      nlohmann::json status = ParseJson(env_->Crictl({"inspect", "-o", "json", id}));
+      nlohmann::json status =
+          ParseJson(env_->Crictl({"inspect", "-o", "json", id}));
       if (status.is_object()) state = status["status"].value("state", "");
     }
     EXPECT_EQ(state, "CONTAINER_EXITED");
-    nlohmann::json status = ParseJson(env_->Crictl({"inspect", "-o", "json", id}));
+    nlohmann::json status =
+        ParseJson(env_->Crictl({"inspect", "-o", "json", id}));
     EXPECT_EQ(status["status"].value("exitCode", -1), 0) << status.dump(2);
     RunResult logs = env_->Crictl({"logs", id});
     EXPECT_EQ(logs.exit_code, 0) << logs.output;
@@ -224,27 +228,30 @@ TEST_F(CriTest, ListsInjectedPreloadedAndImportedImagesWithRepoDigests) {
 
   nlohmann::json injected = Image(kBaseName);
   ASSERT_FALSE(injected.is_null()) << Images().dump(2);
-  EXPECT_THAT(injected["repoDigests"],
-              Contains(std::string(kBaseRepo) + "@" + base_digest));
+  EXPECT_THAT(injected["repoDigests"], Contains(kBaseRepo + "@" + base_digest));
   for (const char* name : {kPreloaded, kApp, kPause}) {
     nlohmann::json image = Image(name);
-    ASSERT_FALSE(image.is_null()) << name << " not listed: " << Images().dump(2);
+    ASSERT_FALSE(image.is_null())
+        << name << " not listed: " << Images().dump(2);
     const std::string digest = RecordDigest(name);
     ASSERT_THAT(digest, HasSubstr("sha256:")) << name;
-    const std::string repo = std::string(name).substr(0, std::string(name).rfind(':'));
+    const std::string repo =
+        std::string(name).substr(0, std::string(name).rfind(':'));
     EXPECT_THAT(image["repoDigests"], Contains(repo + "@" + digest)) << name;
   }
   // The image ID CRI reports is the config digest, as kubelet compares it.
   nlohmann::json status = Status(kBaseName);
   EXPECT_EQ(status.value("id", ""), injected.value("id", ""));
-  EXPECT_THAT(ParseJson(env_->Crictl({"inspecti", "-o", "json", kBaseName}))
-                  ["info"]["imageSpec"].value("os", ""),
+  EXPECT_THAT(ParseJson(env_->Crictl(
+                  {"inspecti", "-o", "json", kBaseName}))["info"]["imageSpec"]
+                  .value("os", ""),
               "windows");
 
   // Pinned: what the plugin injects and preloads, and pause imported with
   // --pin; not the app imported without it. Releases before 1.6.22/1.7.3
   // do not report the label.
-  for (const char* name : {kBaseName, kPreloaded, kPause}) {
+  for (const std::string& name :
+       {kBaseName, std::string(kPreloaded), std::string(kPause)}) {
     EXPECT_EQ(Status(name).value("pinned", !ReportsPinned()), ReportsPinned())
         << name << " on containerd " << TestedRelease().version;
   }
@@ -258,7 +265,8 @@ TEST_F(CriTest, PruneKeepsPinnedImagesAndRemovesUnusedOnes) {
   EXPECT_THAT(prune.output, HasSubstr(kApp));
   EXPECT_TRUE(Image(kApp).is_null()) << Images().dump(2);
   EXPECT_EQ(RecordDigest(kApp), "");
-  for (const char* name : {kBaseName, kPreloaded, kPause}) {
+  for (const std::string& name :
+       {kBaseName, std::string(kPreloaded), std::string(kPause)}) {
     // Before pinning was reported, prune took them too: a node on such a
     // release loses its preloaded images to kubelet's image GC.
     EXPECT_EQ(!Image(name).is_null(), ReportsPinned())
@@ -274,12 +282,14 @@ TEST_F(CriTest, ImportedImageRunsWithItsRegistryStopped) {
     Registry registry;
     ASSERT_TRUE(registry.ok());
     name = registry.host() + "/hpc/app:v1";
-    RunResult push = RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",
-                                 "oci:" + images_->layout + ":app", "docker://" + name});
+    RunResult push =
+        RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",
+                    "oci:" + images_->layout + ":app", "docker://" + name});
     ASSERT_EQ(push.exit_code, 0) << push.output;
     StartNode();
-    RunResult import = RunCommand({kHpcimg, "import", "-q", "--plain-http",
-                                   "--address", env_->address(), "docker://" + name});
+    RunResult import =
+        RunCommand({kHpcimg, "import", "-q", "--plain-http", "--address",
+                    env_->address(), "docker://" + name});
     ASSERT_EQ(import.exit_code, 0) << import.output;
   }
   const int port = std::stoi(name.substr(name.find(':') + 1));
@@ -292,11 +302,13 @@ TEST_F(CriTest, PullWritesThroughThePlugin) {
   Registry registry;
   ASSERT_TRUE(registry.ok());
   const std::string name = registry.host() + "/hpc/pulled:v1";
-  RunResult push = RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",
-                               "oci:" + images_->layout + ":pulled", "docker://" + name});
+  RunResult push =
+      RunCommand({"skopeo", "copy", "-q", "--dest-tls-verify=false",
+                  "oci:" + images_->layout + ":pulled", "docker://" + name});
   ASSERT_EQ(push.exit_code, 0) << push.output;
-  RunResult digest = RunCommand({"skopeo", "inspect", "--tls-verify=false",
-                                 "--format", "{{.Digest}}", "docker://" + name});
+  RunResult digest =
+      RunCommand({"skopeo", "inspect", "--tls-verify=false", "--format",
+                  "{{.Digest}}", "docker://" + name});
   ASSERT_EQ(digest.exit_code, 0) << digest.output;
   const std::string manifest = digest.output.substr(0, 71);
 
@@ -312,21 +324,24 @@ TEST_F(CriTest, PullWritesThroughThePlugin) {
   ASSERT_EQ(pull.exit_code, 0) << pull.output;
   nlohmann::json image = Image(name);
   ASSERT_FALSE(image.is_null()) << Images().dump(2);
-  EXPECT_THAT(image["repoDigests"], Contains(registry.host() + "/hpc/pulled@" + manifest));
+  EXPECT_THAT(image["repoDigests"],
+              Contains(registry.host() + "/hpc/pulled@" + manifest));
   // Every blob of the image is in the plugin's store, the only one there is.
   EXPECT_TRUE(fs::exists(env_->blobs_dir() + "/" + manifest.substr(7)));
-  RunResult raw = RunCommand({"skopeo", "inspect", "--tls-verify=false", "--raw",
-                              "docker://" + name});
+  RunResult raw = RunCommand(
+      {"skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + name});
   nlohmann::json parsed = ParseJson(raw);
   ASSERT_TRUE(parsed.is_object()) << raw.output;
-  EXPECT_TRUE(fs::exists(env_->blobs_dir() + "/" +
-                         parsed["config"]["digest"].get<std::string>().substr(7)));
+  EXPECT_TRUE(
+      fs::exists(env_->blobs_dir() + "/" +
+                 parsed["config"]["digest"].get<std::string>().substr(7)));
   for (const auto& layer : parsed["layers"])
     EXPECT_TRUE(fs::exists(env_->blobs_dir() + "/" +
                            layer["digest"].get<std::string>().substr(7)));
   EXPECT_THAT(env_->ServingContentStores(), ::testing::ElementsAre("hpc"));
   // And kubelet's next step works on it.
-  EXPECT_THAT(RunOnce(name), HasSubstr(absl::StrCat("hello: pulled ", kMessage)));
+  EXPECT_THAT(RunOnce(name),
+              HasSubstr(absl::StrCat("hello: pulled ", kMessage)));
 }
 
 }  // namespace

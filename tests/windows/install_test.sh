@@ -20,28 +20,11 @@ if [ -z "$release" ]; then
   exit 0
 fi
 
-passed=0
-failed=0
-check() {  # NAME COMMAND...
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    failed=$((failed + 1))
-  fi
-}
+source "$root/tests/windows/checks.sh"
 
 work=$(mktemp -d /tmp/hpc-wine-install.XXXXXX)
 export WINEPREFIX WINEDEBUG=-all
 WINEPREFIX=$(bash "$root/hack/wine-env.sh" "$work/prefix")
-wine=/usr/lib/wine/wine64
-[ -x "$wine" ] || wine=$(command -v wine64)
-# Debian keeps wineserver out of PATH.
-wineserver=/usr/lib/wine/wineserver
-[ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo wineserver)
 drive=$WINEPREFIX/drive_c
 cleanup() {
   "$wineserver" -k 2>/dev/null

@@ -15,19 +15,7 @@ build=$(cd "${1:?usage: wine_e2e.sh BUILD_DIR}" && pwd)
 peers=$root/../shared/peers/windows
 linux_hpcimg=${HPC_LINUX_HPCIMG:-$root/build/bin/hpcimg}
 
-passed=0
-failed=0
-check() {  # NAME COMMAND...: passes when COMMAND exits 0
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then
-    echo "PASS $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    failed=$((failed + 1))
-  fi
-}
+source "$root/tests/windows/checks.sh"
 
 releases=()
 for r in ${HPC_WINE_RELEASES:-1.7.13 2.1.5}; do
@@ -43,11 +31,6 @@ work=$(mktemp -d /tmp/hpc-wine-e2e.XXXXXX)
 export WINEPREFIX
 WINEPREFIX=$(bash "$root/hack/wine-env.sh" "$work/prefix")
 export WINEDEBUG=-all
-wine=/usr/lib/wine/wine64
-[ -x "$wine" ] || wine=$(command -v wine64)
-# Debian keeps wineserver out of PATH.
-wineserver=/usr/lib/wine/wineserver
-[ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo wineserver)
 drive=$WINEPREFIX/drive_c
 pids=()
 cleanup() {
