@@ -1,4 +1,7 @@
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -28,6 +31,29 @@ absl::StatusOr<std::unique_ptr<DialTarget>> OpenDialTarget(
   struct stat st;
   if (::stat(address.c_str(), &st) != 0) {
     return absl::UnavailableError(std::strerror(errno));
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return absl::UnavailableError("it is not a unix socket");
+  }
+  // A socket nobody listens on (left by a daemon that died, or bound a
+  // moment before its daemon listens) refuses at once; say so now rather
+  // than after gRPC's connection attempts have run out.
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (address.size() < sizeof(sa.sun_path)) {
+    address.copy(sa.sun_path, address.size());
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+      const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa),
+                                     sizeof(sa)) != 0 &&
+                           errno == ECONNREFUSED;
+      ::close(fd);
+      if (refused) {
+        return absl::UnavailableError(
+            "connection refused: the socket is there but nothing listens on "
+            "it");
+      }
+    }
   }
   return std::make_unique<UnixSocketTarget>(address);
 }

@@ -84,10 +84,6 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
     }
   }
 
-  if (options.after_content) {
-    if (absl::Status s = options.after_content(connection); !s.ok()) return s;
-  }
-
   // The records, each pointing at the root without platform data.
   oci::Descriptor target = source.root();
   target.platform.reset();
@@ -113,17 +109,26 @@ absl::StatusOr<RegisterResult> RegisterImage(Connection& connection,
   }
 
   std::vector<std::string> created;
+  auto remove_created = [&] {
+    for (const std::string& name : created) {
+      DeleteImageRecord(connection, name).IgnoreError();
+    }
+  };
   for (const ImageRecord& record : records) {
     auto put = PutImageRecord(connection, record);
     if (!put.ok()) {
-      for (const std::string& name : created) {
-        DeleteImageRecord(connection, name).IgnoreError();
-      }
+      remove_created();
       return put.status();
     }
     if (*put == RecordChange::kCreated) created.push_back(record.name);
     if (*put != RecordChange::kUnchanged) result.changed = true;
     result.records.push_back(record.name);
+  }
+  if (options.after_records) {
+    if (absl::Status s = options.after_records(connection); !s.ok()) {
+      remove_created();
+      return s;
+    }
   }
   if (absl::Status s = (*lease)->Release(); !s.ok()) return s;
   return result;

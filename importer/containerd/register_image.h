@@ -36,9 +36,11 @@ struct RegisterOptions {
   // Label every record kCriPinnedLabel=pinned. Labels already on a record
   // stay: registering without it does not unpin.
   bool pin = false;
-  // Runs after the blobs are in and before the records are made, under the
-  // same lease (unpacking, for instance). Its error fails the registration.
-  std::function<absl::Status(Connection&)> after_content;
+  // Runs once the records are made, under the same lease (unpacking, for
+  // instance): the image is listed from then on, as ctr images pull and
+  // import list an image before they unpack it. Its error fails the
+  // registration and removes the records this call created.
+  std::function<absl::Status(Connection&)> after_records;
   // Told of the bytes sent of each blob.
   Progress progress;
   // The lease's expiry: should this process die mid-way, containerd keeps

@@ -5,18 +5,17 @@
 #include "importer/containerd/connection.h"
 #include "importer/containerd/containerd_source.h"
 #include "importer/containerd/register_image.h"
+#include "importer/registry/registry_push.h"
+#include "importer/registry/registry_source.h"
 #include "importer/transport/archive_source.h"
 #include "importer/transport/layout_sink.h"
 #include "importer/transport/layout_writer.h"
 #include "importer/transport/oci_layout_source.h"
 #include "importer/unpack/unpack.h"
-#include "importer/registry/registry_push.h"
-#include "importer/registry/registry_source.h"
 
 namespace hpc::copy {
 
 using transport::Transport;
-
 
 absl::StatusOr<std::unique_ptr<image::ImageSource>> OpenSource(
     const transport::Reference& reference, const SourceOptions& options) {
@@ -122,7 +121,7 @@ absl::StatusOr<CopyReport> WriteImage(image::ImageSource& source,
       register_options.cri_records = options.cri_records;
       register_options.progress = options.progress;
       if (!options.snapshotter.empty()) {
-        register_options.after_content = [&](containerd::Connection& c) {
+        register_options.after_records = [&](containerd::Connection& c) {
           return unpack::Unpack(c, source, options.snapshotter).status();
         };
       }

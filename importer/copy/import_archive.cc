@@ -86,7 +86,7 @@ absl::StatusOr<ImportedImage> ImportOne(image::ImageSource& source,
                                           chosen->description));
   }
   if (options.unpack) {
-    register_options.after_content =
+    register_options.after_records =
         [&](containerd::Connection& c) -> absl::Status {
       image::ImageSource& to_unpack =
           unpacked_manifest != nullptr ? *unpacked_manifest : *image;

@@ -15,6 +15,8 @@ class FolderWatch {
  public:
   // Watches `dir`; when the system cannot, Wait is a plain timeout.
   static std::unique_ptr<FolderWatch> Open(const std::string& dir);
+  // Watches `dir`; null when the system cannot (no such folder, or Windows).
+  static std::unique_ptr<FolderWatch> TryOpen(const std::string& dir);
   // Waits for the timeout alone.
   static std::unique_ptr<FolderWatch> Timed();
   virtual ~FolderWatch() = default;

@@ -29,7 +29,7 @@ class InotifyWatch final : public FolderWatch {
 
 }  // namespace
 
-std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
+std::unique_ptr<FolderWatch> FolderWatch::TryOpen(const std::string& dir) {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd >= 0 &&
       ::inotify_add_watch(fd, dir.c_str(),
@@ -38,6 +38,11 @@ std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
     return std::make_unique<InotifyWatch>(fd);
   }
   if (fd >= 0) ::close(fd);
+  return nullptr;
+}
+
+std::unique_ptr<FolderWatch> FolderWatch::Open(const std::string& dir) {
+  if (auto watch = TryOpen(dir)) return watch;
   log::Warn(
       "preload: cannot watch %s with inotify; rescanning it every few "
       "seconds instead",
