@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 bash hack/deps.sh
+. hack/compiler-cache.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target hpc-content-plugin hpcimg
 

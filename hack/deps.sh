@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   protobuf-compiler libprotobuf-dev
   protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libssl-dev libarchive-dev zlib1g-dev nlohmann-json3-dev

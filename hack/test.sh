@@ -23,7 +23,7 @@
 #   --fuzz       step 4 only (FUZZ_SECONDS per target, default 10)
 #   --bench      step 5 only
 # Integration tests start their own containerd, plugin and registry; they
-# need root.
+# need root. The builds compile through ccache (hack/compiler-cache.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,7 @@ case "${1:-}" in
 esac
 
 bash hack/deps.sh
+. hack/compiler-cache.sh
 
 run_suite() {
   local dir="$1"
