@@ -313,6 +313,7 @@ bench_store() {
   ctr content label "$blob_digest" containerd.io/gc.root=bench >/dev/null
   local times=() t0 t1
   for _ in $(seq "$runs"); do
+    sync
     t0=$(now); ctr content get "$blob_digest" >/dev/null; t1=$(now)
     times+=("$(elapsed "$t0" "$t1")")
   done
