@@ -18,10 +18,9 @@
 # Each figure is the best of 3 runs, each started on a synced disk (a run
 # would otherwise pay for the write-back of the run before); a ratio is
 # against the built-in store (lower is better), and the plugin's also against
-# the Go proxy's. Also the
-# resident memory of the plugin and of the Go server: idle, and at peak while
-# 16 clients write at once; and the base image's injection (listed, then
-# unpacked), median of 5.
+# the Go proxy's. Also the resident memory of the plugin and of the Go
+# server: idle, and at peak while 16 clients write at once; and the base
+# image's injection (listed, then unpacked), median of 5.
 # Needs root. Benchmarks report; they never fail on a figure.
 #
 # Usage: hack/bench.sh [--quick] [--json FILE]
@@ -79,6 +78,14 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+# The start of a timed run: the disk synced, then the time.
+start_clock() { sync; now; }
+log_time() {  # log_time PATTERN LOG: the logrus timestamp of LOG's last line matching PATTERN
+  local t
+  t=$(grep -e "$1" "$2" | tail -n1 | sed -E 's/^time="([^"]+)".*/\1/')
+  if [ -z "$t" ]; then echo "bench.sh: no line matching '$1' in $2" >&2; return 1; fi
+  date -d "$t" +%s.%N
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 min() { printf '%s\n' "$@" | sort -g | head -n1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -141,7 +148,7 @@ skopeo copy --dest-tls-verify=false "oci:$layout:bench/image:v1" "docker://$ref"
 echo "== registry pull and push" >&2
 timed() {  # timed OUT_PREFIX CMD...: seconds to OUT_PREFIX.s, peak RSS (KiB) to .rss
   local out=$1 t0 t1; shift
-  t0=$(now)
+  t0=$(start_clock)
   /usr/bin/time -f %M -o "$out.rss" "$@" >/dev/null 2>"$out.err" || { cat "$out.err" >&2; return 1; }
   t1=$(now)
   echo "$(elapsed "$t0" "$t1")" >"$out.s"
@@ -259,12 +266,12 @@ echo '{"imageLayoutVersion":"1.0.0"}' >"$bw/apply/img/oci-layout"
 mkdir -p "$bw/apply/ctx"
 printf 'FROM --platform=linux/amd64 layer AS big\nFROM base:\nCOPY --from=big /data/stamp /stamp\n' >"$bw/apply/ctx/Dockerfile"
 for i in $(seq "$runs"); do
-  sync; rm -rf "$bw/apply/out" "$bw/apply/tarx"
+  rm -rf "$bw/apply/out" "$bw/apply/tarx"
   timed "$work/apply.build.$i" env TMPDIR="$bw/tmp" "$top/build/bin/hpcimg" build \
     --base "layer=oci:$bw/apply/img:v1" --output "oci:$bw/apply/out:v1" "$bw/apply/ctx"
   # The apply itself, as hpcimg logs it; the whole build also removes the root.
   sed -nE 's/.*applied in ([0-9.]+) s\).*/\1/p' "$work/apply.build.$i.err" >"$work/apply.hpcimg.$i.s"
-  mkdir -p "$bw/apply/tarx"; sync
+  mkdir -p "$bw/apply/tarx"
   timed "$work/apply.tar.$i" tar -C "$bw/apply/tarx" -xf "$bw/apply/img/blobs/sha256/$ad"
 done
 rm -rf "$bw/apply/tarx" "$bw/apply/out"
@@ -313,8 +320,7 @@ bench_store() {
   ctr content label "$blob_digest" containerd.io/gc.root=bench >/dev/null
   local times=() t0 t1
   for _ in $(seq "$runs"); do
-    sync
-    t0=$(now); ctr content get "$blob_digest" >/dev/null; t1=$(now)
+    t0=$(start_clock); ctr content get "$blob_digest" >/dev/null; t1=$(now)
     times+=("$(elapsed "$t0" "$t1")")
   done
   min "${times[@]}" >"$work/$name.read"
@@ -323,8 +329,7 @@ bench_store() {
   times=()
   for _ in $(seq "$runs"); do
     ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
-    sync
-    t0=$(now); ctr images import --no-unpack --all-platforms "$archive" >/dev/null; t1=$(now)
+    t0=$(start_clock); ctr images import --no-unpack --all-platforms "$archive" >/dev/null; t1=$(now)
     times+=("$(elapsed "$t0" "$t1")")
   done
   min "${times[@]}" >"$work/$name.import"
@@ -340,8 +345,7 @@ bench_store() {
       times=()
       for _ in $(seq "$runs"); do
         ctr images rm --sync bench/image:v1 >/dev/null 2>&1 || true
-        sync
-        t0=$(now)
+        t0=$(start_clock)
         /usr/bin/time -f %M -o "$work/hpcimg.rss" "$top/build/bin/hpcimg" import -q \
           "${flags[@]}" --name bench/image:v1 "$archive"
         t1=$(now)
@@ -357,8 +361,7 @@ bench_store() {
   times=()
   for _ in $(seq "$runs"); do
     ctr images rm --sync "$ref" >/dev/null 2>&1 || true
-    sync
-    t0=$(now); ctr images pull --plain-http "$ref" >/dev/null; t1=$(now)
+    t0=$(start_clock); ctr images pull --plain-http "$ref" >/dev/null; t1=$(now)
     times+=("$(elapsed "$t0" "$t1")")
   done
   min "${times[@]}" >"$work/$name.pull"
@@ -390,7 +393,7 @@ bench_store() {
 # timestamps. The disk is synced first: the benchmarks before leave gigabytes
 # of dirty pages whose write-back would otherwise stall containerd's first
 # metadata commits, which fsync.
-bench_inject() {
+bench_inject() {  # prints "LISTED_MS UNPACKED_MS"
   local dir="$work/inject-$1" plugin_pid cd_pid booted listed registered
   mkdir -p "$dir"
   sed -e "s|@DIR@|$dir|g" hack/containerd-demo.toml >"$dir/config.toml"
@@ -404,13 +407,11 @@ bench_inject() {
   cd_pid=$!
   pids+=("$cd_pid")
   for _ in $(seq 100); do grep -q "base image registered" "$dir/plugin.log" && break; sleep 0.1; done
-  booted=$(grep 'msg=serving... address=.*containerd.sock"*$' "$dir/containerd.log" | tail -n1 |
-    sed -E 's/^time="([^"]+)".*/\1/')
-  listed=$(grep "base image listed" "$dir/plugin.log" | sed -E 's/^time="([^"]+)".*/\1/')
-  registered=$(grep "base image registered" "$dir/plugin.log" | sed -E 's/^time="([^"]+)".*/\1/')
   kill "$cd_pid" "$plugin_pid"; wait "$cd_pid" "$plugin_pid" 2>/dev/null || true
-  awk -v a="$(date -d "$booted" +%s.%N)" -v l="$(date -d "$listed" +%s.%N)" \
-    -v r="$(date -d "$registered" +%s.%N)" \
+  booted=$(log_time 'msg=serving... address=.*containerd.sock"*$' "$dir/containerd.log") || return 1
+  listed=$(log_time "base image listed" "$dir/plugin.log") || return 1
+  registered=$(log_time "base image registered" "$dir/plugin.log") || return 1
+  awk -v a="$booted" -v l="$listed" -v r="$registered" \
     'BEGIN { printf "%.1f %.1f\n", (l - a) * 1000, (r - a) * 1000 }'
 }
 echo "== base image" >&2
@@ -418,7 +419,8 @@ generate_ms=$("$top/build/bin/base_image_bench" --benchmark_format=csv 2>/dev/nu
   awk -F, '/BM_GenerateBaseImage/ { printf "%.3f", $3 }')
 inject_runs=() unpacked_runs=()
 for i in $(seq "$inject_runs_n"); do
-  read -r listed_ms unpacked_ms < <(bench_inject "$i")
+  injected=$(bench_inject "$i")
+  read -r listed_ms unpacked_ms <<<"$injected"
   inject_runs+=("$listed_ms"); unpacked_runs+=("$unpacked_ms")
 done
 inject_ms=$(median "${inject_runs[@]}")
