@@ -419,8 +419,9 @@ generate_ms=$("$top/build/bin/base_image_bench" --benchmark_format=csv 2>/dev/nu
   awk -F, '/BM_GenerateBaseImage/ { printf "%.3f", $3 }')
 inject_runs=() unpacked_runs=()
 for i in $(seq "$inject_runs_n"); do
-  injected=$(bench_inject "$i")
-  read -r listed_ms unpacked_ms <<<"$injected"
+  # Not in a subshell, so the EXIT trap knows the daemons it starts.
+  bench_inject "$i" >"$work/inject.$i"
+  read -r listed_ms unpacked_ms <"$work/inject.$i"
   inject_runs+=("$listed_ms"); unpacked_runs+=("$unpacked_ms")
 done
 inject_ms=$(median "${inject_runs[@]}")
