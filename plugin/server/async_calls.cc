@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "plugin/server/blob_read.h"
@@ -27,6 +29,12 @@ void Observe(const AsyncCallContext& context, const char* method,
       absl::Now() - start);
 }
 
+// Runs `job` on the context's pool, or here when it has none.
+void RunChange(const AsyncCallContext& context, std::function<void()> job) {
+  if (context.pool == nullptr) return job();
+  context.pool->Run(std::move(job));
+}
+
 // OK when the call's peer may be served.
 grpc::Status Admit(const AsyncCallContext& context,
                    const grpc::ServerContext& call) {
@@ -38,6 +46,7 @@ grpc::Status Admit(const AsyncCallContext& context,
 }
 
 // Info, Update, Delete, Status, ListStatuses, Abort: one request, one answer.
+// The ones that change the store are answered from the pool.
 template <class Request, class Response>
 class UnaryCall final : public AsyncCall {
  public:
@@ -48,12 +57,13 @@ class UnaryCall final : public AsyncCall {
   using Handler = grpc::Status (ContentService::*)(const Request&, Response*);
 
   UnaryCall(const AsyncCallContext& context, const char* method,
-            RequestMethod request_method, Handler handler)
+            RequestMethod request_method, Handler handler, bool changes_store)
       : AsyncCall(context.live),
         method_(method),
         context_(context),
         request_method_(request_method),
         handler_(handler),
+        changes_store_(changes_store),
         responder_(&server_context_) {
     (context_.service->*request_method_)(&server_context_, &request_,
                                          &responder_, context_.cq, context_.cq,
@@ -65,8 +75,14 @@ class UnaryCall final : public AsyncCall {
       delete this;
       return;
     }
-    new UnaryCall(context_, method_, request_method_, handler_);
+    new UnaryCall(context_, method_, request_method_, handler_, changes_store_);
     answered_ = true;
+    if (changes_store_) return RunChange(context_, [this] { Answer(); });
+    Answer();
+  }
+
+ private:
+  void Answer() {
     const absl::Time start = absl::Now();
     grpc::Status status = Admit(context_, server_context_);
     if (status.ok()) {
@@ -80,11 +96,11 @@ class UnaryCall final : public AsyncCall {
     }
   }
 
- private:
   const char* const method_;
   const AsyncCallContext context_;
   const RequestMethod request_method_;
   const Handler handler_;
+  const bool changes_store_;
   grpc::ServerContext server_context_;
   Request request_;
   Response response_;
@@ -217,7 +233,8 @@ class ListCall final : public StreamingCall<contentapi::ListContentRequest,
 };
 
 // Write: read a request, answer it, until the session is finished or the
-// client stops sending. A first request whose ref another stream holds is
+// client stops sending. Each request is handled on the pool, which starts
+// the answer's write. A first request whose ref another stream holds is
 // tried again on an alarm, with growing pauses, for up to
 // store::kRefLockWait: the holder may be a stream its client has just
 // closed, whose end this queue has yet to see.
@@ -254,14 +271,14 @@ class WriteCall final : public AsyncCall {
         }
         if (!received_) first_attempt_ = std::chrono::steady_clock::now();
         received_ = true;
-        return HandleRequest();
+        return RunChange(context_, [this] { HandleRequest(); });
       }
       case State::kRetrying:
         if (!ok) {
           return Finish(
               grpc::Status(grpc::StatusCode::CANCELLED, "server stopping"));
         }
-        return HandleRequest();
+        return RunChange(context_, [this] { HandleRequest(); });
       case State::kWriting:
         if (!ok) {
           return Finish(
@@ -336,12 +353,16 @@ class WriteCall final : public AsyncCall {
   absl::Time start_;
 };
 
+// Whether a unary call changes the store, and so runs on the pool.
+enum class Effect { kReads, kChangesStore };
+
 template <class Request, class Response>
 void PostUnary(
     const AsyncCallContext& context, const char* method,
     typename UnaryCall<Request, Response>::RequestMethod request_method,
-    typename UnaryCall<Request, Response>::Handler handler) {
-  new UnaryCall<Request, Response>(context, method, request_method, handler);
+    typename UnaryCall<Request, Response>::Handler handler, Effect effect) {
+  new UnaryCall<Request, Response>(context, method, request_method, handler,
+                                   effect == Effect::kChangesStore);
 }
 
 }  // namespace
@@ -357,26 +378,36 @@ void LiveCalls::Remove() {
 }
 
 bool LiveCalls::AwaitNone(absl::Time deadline) {
+  return AwaitAtMost(0, deadline);
+}
+
+bool LiveCalls::AwaitAtMost(int n, absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  auto none = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return count_ == 0; };
-  return mu_.AwaitWithDeadline(absl::Condition(&none), deadline);
+  auto few = [this, n]()
+                 ABSL_SHARED_LOCKS_REQUIRED(mu_) { return count_ <= n; };
+  return mu_.AwaitWithDeadline(absl::Condition(&few), deadline);
 }
 
 void PostContentCalls(const AsyncCallContext& context) {
   namespace api = contentapi;
   PostUnary<api::InfoRequest, api::InfoResponse>(
-      context, "Info", &Service::RequestInfo, &ContentService::Info);
+      context, "Info", &Service::RequestInfo, &ContentService::Info,
+      Effect::kReads);
   PostUnary<api::UpdateRequest, api::UpdateResponse>(
-      context, "Update", &Service::RequestUpdate, &ContentService::Update);
+      context, "Update", &Service::RequestUpdate, &ContentService::Update,
+      Effect::kChangesStore);
   PostUnary<api::DeleteContentRequest, google::protobuf::Empty>(
-      context, "Delete", &Service::RequestDelete, &ContentService::Delete);
+      context, "Delete", &Service::RequestDelete, &ContentService::Delete,
+      Effect::kChangesStore);
   PostUnary<api::StatusRequest, api::StatusResponse>(
-      context, "Status", &Service::RequestStatus, &ContentService::Status);
+      context, "Status", &Service::RequestStatus, &ContentService::Status,
+      Effect::kReads);
   PostUnary<api::ListStatusesRequest, api::ListStatusesResponse>(
       context, "ListStatuses", &Service::RequestListStatuses,
-      &ContentService::ListStatuses);
+      &ContentService::ListStatuses, Effect::kReads);
   PostUnary<api::AbortRequest, google::protobuf::Empty>(
-      context, "Abort", &Service::RequestAbort, &ContentService::Abort);
+      context, "Abort", &Service::RequestAbort, &ContentService::Abort,
+      Effect::kChangesStore);
   new ReadCall(context);
   new ListCall(context);
   new WriteCall(context);

@@ -1,10 +1,11 @@
 // Calls of the Content API driven from gRPC completion queues.
 //
 // Each call is an object whose state machine advances when gRPC hands its
-// tag back from the queue. The thread that polls a queue also runs the
-// calls on it, so a Read is received, served from the page cache and
-// answered without handing work between threads: containerd's proxy client
-// makes one call per 32 KiB ReadAt, and per-call cost is what a pull pays.
+// tag back from the queue. The thread that polls the queue also runs the
+// calls that only read, so a Read is received, served from the page cache
+// and answered without handing work between threads: containerd's proxy
+// client makes one call per 32 KiB ReadAt, and per-call cost is what a pull
+// pays. The calls that change the store run on a WorkPool (work_pool.h).
 #ifndef HPC_PLUGIN_SERVER_ASYNC_CALLS_H_
 #define HPC_PLUGIN_SERVER_ASYNC_CALLS_H_
 
@@ -18,6 +19,7 @@
 #include "absl/time/time.h"
 #include "plugin/metrics/metrics.h"
 #include "plugin/server/content_service.h"
+#include "plugin/server/work_pool.h"
 #include "services/content/v1/content.grpc.pb.h"
 
 namespace hpc::server {
@@ -31,6 +33,9 @@ class LiveCalls {
   void Remove();
   // Waits until no call is alive, or `deadline`; false at the deadline.
   bool AwaitNone(absl::Time deadline);
+  // Waits until at most `n` calls are alive, or `deadline`; false at the
+  // deadline.
+  bool AwaitAtMost(int n, absl::Time deadline);
 
  private:
   absl::Mutex mu_;
@@ -73,6 +78,9 @@ struct AsyncCallContext {
   const std::atomic<bool>* stopping = nullptr;
   LiveCalls* live = nullptr;            // counts the calls, if set
   metrics::Metrics* metrics = nullptr;  // told of each call, if set
+  // Runs Write, Update, Delete and Abort; null: they run on the queue's
+  // thread too.
+  WorkPool* pool = nullptr;
 };
 
 // Posts one waiting call for each Content method on `context.cq`; each call,

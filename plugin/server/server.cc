@@ -1,12 +1,12 @@
 #include "plugin/server/server.h"
 
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
 #include "importer/log/log.h"
 #include "plugin/server/async_calls.h"
 #include "plugin/server/endpoint.h"
+#include "plugin/server/health_calls.h"
 
 namespace hpc::server {
 
@@ -14,9 +14,6 @@ namespace {
 // containerd's proxy writer sends up to 1 MiB of data a message; leave room
 // for direct clients that send more.
 constexpr int kMaxMessageBytes = 16 << 20;
-// Threads, each polling its own completion queue. More than the cores, so a
-// call waiting on fsync does not hold up reads.
-constexpr int kQueueThreads = 4;
 // How long a stop waits, after the grace period, for cancelled calls to
 // wind up: each has at most one operation in flight, which completes at
 // once when its call is cancelled (a retry alarm within 50 ms).
@@ -30,17 +27,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!endpoint.ok()) return endpoint.status();
 
   std::unique_ptr<Server> server(new Server(std::move(*endpoint), store));
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(server->endpoint_->grpc_address(),
                            grpc::InsecureServerCredentials(),
                            server->endpoint_->selected_port());
   builder.RegisterService(&server->service_);
+  builder.RegisterService(&server->health_service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  for (int i = 0; i < kQueueThreads; ++i) {
-    server->queues_.push_back(builder.AddCompletionQueue());
-  }
+  server->queue_ = builder.AddCompletionQueue();
 
   server->endpoint_->BeforeListen();
   server->server_ = builder.BuildAndStart();
@@ -50,12 +45,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         absl::StrCat("could not listen on ", address));
   }
   if (absl::Status s = server->endpoint_->Listening(); !s.ok()) return s;
-  for (auto& queue : server->queues_) {
-    PostContentCalls({&server->service_, &server->content_, queue.get(),
-                      server->endpoint_->peers(), &server->stopping_,
-                      &server->live_calls_, metrics});
-    server->threads_.emplace_back(RunCompletionQueue, queue.get());
-  }
+  grpc::ServerCompletionQueue* cq = server->queue_.get();
+  PostContentCalls({&server->service_, &server->content_, cq,
+                    server->endpoint_->peers(), &server->stopping_,
+                    &server->live_calls_, metrics, &server->pool_});
+  PostHealthCalls(
+      {&server->health_service_, &server->health_, cq, &server->live_calls_});
+  server->thread_ = std::thread(RunCompletionQueue, cq);
   return server;
 }
 
@@ -65,20 +61,21 @@ void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   stopping_.store(true);
+  health_.Stop();
   if (server_ != nullptr) {
-    // Running calls complete on the queue threads, which keep polling.
+    // Running calls complete on the queue's thread, which keeps polling.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   }
-  // Cancelled calls still answer on the queues; they are shut down once
-  // the last call is gone.
+  // Cancelled calls still answer on the queue; it is shut down once the
+  // last call is gone.
   if (!live_calls_.AwaitNone(absl::Now() + kWindUp)) {
     log::Error(
         "calls still running %s after the server stopped; "
         "stopping anyway",
         absl::FormatDuration(kWindUp).c_str());
   }
-  for (auto& queue : queues_) queue->Shutdown();
-  for (auto& thread : threads_) thread.join();
+  if (queue_ != nullptr) queue_->Shutdown();
+  if (thread_.joinable()) thread_.join();
   endpoint_->Close();
 }
 

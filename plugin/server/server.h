@@ -1,6 +1,7 @@
 // The plugin's gRPC server: the Content service and the standard health
-// service on the platform's endpoint (endpoint.h), served by a few threads that
-// each poll their own completion queue, and stopped gracefully on request.
+// service on the platform's endpoint (endpoint.h), served from one completion
+// queue by the one thread that polls it, with the calls that change the store
+// on a WorkPool, and stopped gracefully on request.
 #ifndef HPC_PLUGIN_SERVER_SERVER_H_
 #define HPC_PLUGIN_SERVER_SERVER_H_
 
@@ -10,13 +11,14 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "plugin/server/async_calls.h"
 #include "plugin/server/content_service.h"
 #include "plugin/server/endpoint.h"
+#include "plugin/server/health_calls.h"
+#include "plugin/server/work_pool.h"
 #include "plugin/store/store.h"
 #include "services/content/v1/content.grpc.pb.h"
 
@@ -44,17 +46,23 @@ class Server {
 
  private:
   Server(std::unique_ptr<Endpoint> endpoint, store::Store& store)
-      : endpoint_(std::move(endpoint)), content_(store) {}
+      : endpoint_(std::move(endpoint)),
+        content_(store),
+        pool_(WorkPool::DefaultThreads()) {}
 
   std::unique_ptr<Endpoint> endpoint_;
   ContentService content_;
   contentapi::Content::AsyncService service_;
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
+  healthapi::Health::AsyncService health_service_;
+  HealthState health_;
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
   std::unique_ptr<grpc::Server> server_;
-  std::vector<std::thread> threads_;
+  std::thread thread_;
   bool shut_down_ = false;
   std::atomic<bool> stopping_{false};
   LiveCalls live_calls_;
+  // Last, so its workers are joined before anything a job uses goes.
+  WorkPool pool_;
 };
 
 }  // namespace hpc::server

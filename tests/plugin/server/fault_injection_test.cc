@@ -6,8 +6,12 @@
 #include <grpcpp/create_channel.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/server/server.h"
@@ -146,6 +150,60 @@ INSTANTIATE_TEST_SUITE_P(
                                 grpc::StatusCode::INTERNAL,
                                 "rename"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The disk stalls in one commit's fsync. That call waits; Read, Info and
+// another ingest are still answered meanwhile, and the stalled commit
+// completes once the disk goes on.
+using StalledDiskTest = FaultInjectionTest;
+
+TEST_F(StalledDiskTest, StalledFsyncHoldsUpOnlyItsOwnCall) {
+  const std::string a = Pattern(2 << 20, 7);
+  const std::string b = Pattern(3 << 20, 8);
+  const std::string c = Pattern(1 << 20, 9);
+  ASSERT_TRUE(Write("a", a).ok());
+  absl::Notification disk_back;
+  Fault stall{Op::kSync, "ingest"};
+  stall.stall_until = &disk_back;
+  fs_.Inject(stall);
+  grpc::Status stalled_commit;
+  std::thread writer([&] { stalled_commit = Write("b", b); });
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (fs_.injected() == 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(fs_.injected(), 1);
+
+  auto deadline = [] {
+    return std::chrono::system_clock::now() + std::chrono::seconds(30);
+  };
+  grpc::ClientContext read_ctx;
+  read_ctx.set_deadline(deadline());
+  api::ReadContentRequest read_req;
+  read_req.set_digest(DigestOf(a));
+  auto reader = stub_->Read(&read_ctx, read_req);
+  api::ReadContentResponse chunk;
+  std::string read_back;
+  while (reader->Read(&chunk)) read_back += chunk.data();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(read_back, a);
+
+  grpc::ClientContext info_ctx;
+  info_ctx.set_deadline(deadline());
+  api::InfoRequest info_req;
+  api::InfoResponse info;
+  info_req.set_digest(DigestOf(a));
+  ASSERT_TRUE(stub_->Info(&info_ctx, info_req, &info).ok());
+  EXPECT_EQ(info.info().size(), static_cast<int64_t>(a.size()));
+
+  ASSERT_TRUE(Write("c", c).ok());
+  EXPECT_EQ(Read(DigestOf(c)), c);
+
+  disk_back.Notify();
+  writer.join();
+  ASSERT_TRUE(stalled_commit.ok()) << stalled_commit.error_message();
+  EXPECT_EQ(Read(DigestOf(b)), b);
+  EXPECT_EQ(BlobFiles(), 3);
+}
 
 }  // namespace
 }  // namespace hpc::server

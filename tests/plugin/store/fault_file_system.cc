@@ -68,6 +68,13 @@ void FaultFileSystem::Clear() {
 }
 
 bool FaultFileSystem::Trigger(Op op, const std::string& path, Fault* out) {
+  if (!Match(op, path, out)) return false;
+  if (out->stall_until == nullptr) return true;
+  out->stall_until->WaitForNotification();
+  return false;
+}
+
+bool FaultFileSystem::Match(Op op, const std::string& path, Fault* out) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (it->op != op) continue;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "plugin/store/file_system.h"
 
 namespace hpc::store::testing {
@@ -34,6 +35,9 @@ struct Fault {
   size_t short_write = 0;
   int skip = 0;   // matching calls to let through first
   int times = 1;  // how many calls to fail (-1: all)
+  // If set, the call does not fail: it waits until this is notified (a disk
+  // that stalls), then goes on.
+  absl::Notification* stall_until = nullptr;
 };
 
 class FaultFileSystem final : public FileSystem {
@@ -58,10 +62,13 @@ class FaultFileSystem final : public FileSystem {
                         absl::Time modified) override;
   absl::Status Chmod(const std::string& path, mode_t mode) override;
 
-  // Returns the fault to apply to this call, if any.
+  // Returns the fault to apply to this call, if any; a stall is waited out
+  // here and not returned.
   bool Trigger(Op op, const std::string& path, Fault* out);
 
  private:
+  bool Match(Op op, const std::string& path, Fault* out);
+
   std::mutex mu_;
   std::vector<Fault> faults_;
   std::atomic<int> injected_{0};
