@@ -45,6 +45,9 @@ grpc::Status Admit(const AsyncCallContext& context,
                       context.peers->Refusal());
 }
 
+// Whether a unary call changes the store, and so runs on the pool.
+enum class Effect { kReads, kChangesStore };
+
 // Info, Update, Delete, Status, ListStatuses, Abort: one request, one answer.
 // The ones that change the store are answered from the pool.
 template <class Request, class Response>
@@ -57,13 +60,13 @@ class UnaryCall final : public AsyncCall {
   using Handler = grpc::Status (ContentService::*)(const Request&, Response*);
 
   UnaryCall(const AsyncCallContext& context, const char* method,
-            RequestMethod request_method, Handler handler, bool changes_store)
+            RequestMethod request_method, Handler handler, Effect effect)
       : AsyncCall(context.live),
         method_(method),
         context_(context),
         request_method_(request_method),
         handler_(handler),
-        changes_store_(changes_store),
+        effect_(effect),
         responder_(&server_context_) {
     (context_.service->*request_method_)(&server_context_, &request_,
                                          &responder_, context_.cq, context_.cq,
@@ -75,9 +78,11 @@ class UnaryCall final : public AsyncCall {
       delete this;
       return;
     }
-    new UnaryCall(context_, method_, request_method_, handler_, changes_store_);
+    new UnaryCall(context_, method_, request_method_, handler_, effect_);
     answered_ = true;
-    if (changes_store_) return RunChange(context_, [this] { Answer(); });
+    if (effect_ == Effect::kChangesStore) {
+      return RunChange(context_, [this] { Answer(); });
+    }
     Answer();
   }
 
@@ -100,7 +105,7 @@ class UnaryCall final : public AsyncCall {
   const AsyncCallContext context_;
   const RequestMethod request_method_;
   const Handler handler_;
-  const bool changes_store_;
+  const Effect effect_;
   grpc::ServerContext server_context_;
   Request request_;
   Response response_;
@@ -353,16 +358,13 @@ class WriteCall final : public AsyncCall {
   absl::Time start_;
 };
 
-// Whether a unary call changes the store, and so runs on the pool.
-enum class Effect { kReads, kChangesStore };
-
 template <class Request, class Response>
 void PostUnary(
     const AsyncCallContext& context, const char* method,
     typename UnaryCall<Request, Response>::RequestMethod request_method,
     typename UnaryCall<Request, Response>::Handler handler, Effect effect) {
   new UnaryCall<Request, Response>(context, method, request_method, handler,
-                                   effect == Effect::kChangesStore);
+                                   effect);
 }
 
 }  // namespace

@@ -117,10 +117,7 @@ class HealthWatch final : public AsyncCall {
         }
         return Send();
       case State::kFinishing:
-        state_ = State::kFinished;
         return DeleteWhenDone();
-      case State::kFinished:
-        return;
     }
     delete this;
   }
@@ -165,7 +162,7 @@ class HealthWatch final : public AsyncCall {
     HealthWatch* const watch_;
   };
 
-  enum class State { kWaiting, kSending, kParked, kFinishing, kFinished };
+  enum class State { kWaiting, kSending, kParked, kFinishing };
 
   const HealthCallContext context_;
   grpc::ServerContext server_context_;

@@ -18,6 +18,21 @@ namespace {
 
 namespace health = ::grpc::health::v1;
 
+using WatchReader = grpc::ClientReader<health::HealthCheckResponse>;
+
+// Opens a Watch of `service` and reads its first status into `*first`.
+std::unique_ptr<WatchReader> OpenWatch(health::Health::Stub& stub,
+                                       grpc::ClientContext* ctx,
+                                       const std::string& service,
+                                       health::HealthCheckResponse* first) {
+  health::HealthCheckRequest request;
+  request.set_service(service);
+  auto reader = stub.Watch(ctx, request);
+  EXPECT_TRUE(reader->Read(first))
+      << "no first status for \"" << service << "\"";
+  return reader;
+}
+
 class HealthCallsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,10 +85,8 @@ TEST_F(HealthCallsTest, CheckUnknownServiceIsNotFound) {
 // server's stop does not wait out its grace for the open watch.
 TEST_F(HealthCallsTest, WatchSeesServingThenNotServingAtStop) {
   grpc::ClientContext ctx;
-  health::HealthCheckRequest request;
-  auto reader = stub_->Watch(&ctx, request);
   health::HealthCheckResponse response;
-  ASSERT_TRUE(reader->Read(&response));
+  auto reader = OpenWatch(*stub_, &ctx, "", &response);
   EXPECT_EQ(response.status(), health::HealthCheckResponse::SERVING);
 
   const absl::Time start = absl::Now();
@@ -90,11 +103,8 @@ TEST_F(HealthCallsTest, WatchSeesServingThenNotServingAtStop) {
 
 TEST_F(HealthCallsTest, WatchUnknownServiceSaysSo) {
   grpc::ClientContext ctx;
-  health::HealthCheckRequest request;
-  request.set_service("no.such.Service");
-  auto reader = stub_->Watch(&ctx, request);
   health::HealthCheckResponse response;
-  ASSERT_TRUE(reader->Read(&response));
+  auto reader = OpenWatch(*stub_, &ctx, "no.such.Service", &response);
   EXPECT_EQ(response.status(), health::HealthCheckResponse::SERVICE_UNKNOWN);
   ctx.TryCancel();
   EXPECT_FALSE(reader->Read(&response));
@@ -124,10 +134,8 @@ TEST(HealthWatchTest, CancelledWatchIsGoneAtOnce) {
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   for (int i = 0; i < 20; ++i) {
     grpc::ClientContext ctx;
-    health::HealthCheckRequest request;
-    auto reader = stub->Watch(&ctx, request);
     health::HealthCheckResponse response;
-    ASSERT_TRUE(reader->Read(&response));
+    auto reader = OpenWatch(*stub, &ctx, "", &response);
     EXPECT_EQ(response.status(), health::HealthCheckResponse::SERVING);
     ctx.TryCancel();
     reader->Finish();
